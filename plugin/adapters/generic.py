@@ -15,7 +15,7 @@ Why the link's audience only counts after the roles: a teacher or an admin openi
 parents' link stays who they are (``LaunchContext.link_audience`` lets the service show them
 a preview of the parents' page).
 
-Setup: see ``generic_setup.md``.
+Setup: see ``generic_setup.md`` next to this module.
 """
 
 from __future__ import annotations
