@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -29,6 +30,13 @@ class RegistrationStore(Protocol):
 
         With ``client_id`` None, the issuer's only registration, or None when it has none or
         several (the caller must then be told which client is meant).
+        """
+
+    def find_all(self, issuer: str) -> Sequence[PlatformRegistration]:
+        """Every registration of ``issuer`` (empty when the issuer is unknown).
+
+        ``lti`` uses it only to tell apart, in its error codes, an unknown platform from a
+        known one addressed with an unknown or missing client id.
         """
 
 
