@@ -14,8 +14,6 @@ from types import MappingProxyType
 MESSAGE_RESOURCE_LINK = "LtiResourceLinkRequest"
 MESSAGE_DEEP_LINKING = "LtiDeepLinkingRequest"
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})
-
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -78,7 +76,7 @@ class LaunchData:
     resource_link: ResourceLink | None = None
     context: Context | None = None
     role_scope_mentor: tuple[str, ...] = ()
-    custom: Mapping[str, str] = field(default=_EMPTY)
+    custom: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     name: str = ""
     given_name: str = ""
     family_name: str = ""
