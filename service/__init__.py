@@ -1,0 +1,48 @@
+"""Relais, the Flask application: ``create_app`` wires configuration, database and blueprints."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from service.config import DEFAULTS
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Defaults, then ``RELAIS_*`` environment variables, then ``test_config`` last."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(DEFAULTS)
+    app.config.from_prefixed_env("RELAIS")
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    from service import cli, db, errors, i18n, security
+    from service.home import views as home_views
+    from service.launch import views as launch_views
+
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(launch_views.bp)
+    app.register_blueprint(home_views.bp)
+    cli.init_app(app)
+    return app
+
+
+def _instance_secret(instance: Path) -> str:
+    """A secret kept in the instance folder, so a single instance needs no configuration.
+
+    Several instances must share one: set RELAIS_SECRET_KEY.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,32 @@
+"""Defaults for every setting; each can be overridden by a ``RELAIS_<NAME>`` environment variable."""
+
+from __future__ import annotations
+
+DEFAULTS: dict[str, object] = {
+    # Where Relais is reached from browsers and platforms; used for redirect_uri, target_link_uri
+    # checks and the JWKS URL given to platforms. Must be exact: platforms compare strings.
+    "BASE_URL": "http://localhost:5000",
+    # SQLite in the instance folder unless a URL is given (PostgreSQL for several instances).
+    "DATABASE_URL": None,
+    # Redis for rate limits when several instances run; memory otherwise.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "LEEWAY_SECONDS": 10,
+    # How long a login (state and nonce) may wait for its launch.
+    "LOGIN_TTL_SECONDS": 600,
+    # How long a retired tool key stays published: longer than any token it signed can live,
+    # plus the time a platform may cache our key set.
+    "KEY_OVERLAP_SECONDS": 2 * 24 * 3600,
+    "SANDBOX": False,
+    "SANDBOX_URL": "http://127.0.0.1:5001",
+    "LANGUAGES": ["fr", "ar", "en", "pt", "tr"],
+    "BABEL_DEFAULT_LOCALE": "fr",
+    # The session rides in a partitioned cookie so it survives a cross-site iframe even where
+    # third-party cookies are blocked (CHIPS).
+    "SESSION_COOKIE_NAME": "relais_session",
+    "SESSION_COOKIE_SAMESITE": "None",
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_PARTITIONED": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+}

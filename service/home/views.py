@@ -1,0 +1,38 @@
+"""After a launch, each audience lands on its own home; everyone can switch language."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, render_template, request, session
+
+from service.i18n import languages
+from service.identity import current, requires
+
+bp = Blueprint("home", __name__)
+
+TEMPLATES = {
+    "parent": "home/parent.html",
+    "teacher": "home/teacher.html",
+    "admin": "home/admin.html",
+    "learner": "home/learner.html",
+}
+
+
+@bp.get("/home")
+@requires(*TEMPLATES)
+def home() -> str:
+    who = current()
+    assert who is not None  # guaranteed by @requires
+    return render_template(TEMPLATES[who.audience], who=who)
+
+
+@bp.get("/lang")
+def language() -> Response:
+    """Works without JavaScript: a plain link per language, back to where the person was."""
+    wanted = request.args.get("to", "")
+    if wanted in languages():
+        session["lang"] = wanted
+    target = request.args.get("next", "/home")
+    # Only a local path: never an open redirect.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/home"
+    return redirect(target, code=303)

@@ -1,0 +1,46 @@
+"""Languages: French first; Arabic right to left. The choice rides in the session.
+
+A parent picks a language with the switch; otherwise the launch's locale, then the browser's,
+then French.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale
+
+RTL = frozenset({"ar", "he", "fa", "ur"})
+
+# Each language named in itself, so a parent recognises their own.
+NAMES = {
+    "fr": "Français",
+    "ar": "العربية",
+    "en": "English",
+    "pt": "Português",
+    "tr": "Türkçe",
+}
+
+
+def languages() -> list[str]:
+    return list(current_app.config["LANGUAGES"])
+
+
+def select_locale() -> str:
+    wanted = request.args.get("lang") or session.get("lang")
+    if wanted in languages():
+        return str(wanted)
+    return request.accept_languages.best_match(languages()) or "fr"
+
+
+def text_direction() -> str:
+    return "rtl" if str(get_locale()) in RTL else "ltr"
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        text_direction=text_direction,
+        language_names=NAMES,
+        languages=languages,
+        current_locale=lambda: str(get_locale()),
+    )

@@ -1,0 +1,210 @@
+"""``/lti/login``, ``/lti/launch``, ``/lti/jwks`` and the ways through blocked cookies.
+
+Browser-bound state rides in a partitioned cookie (CHIPS), which survives a cross-site iframe
+where third-party cookies are blocked. When the platform offers its own storage
+(``lti_storage_target``), a secret is also put there by postMessage. When neither comes back,
+the launch is restarted at top level in a new window, where first-party cookies work. Nothing
+that grants access travels in a URL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from lti.launch import validate
+from lti.oidc import begin_login
+from plugin import get_adapter
+from plugin.context import AdapterSettings
+from service import db
+from service.errors import ServiceError
+from service.identity import sign_in
+from service.launch import handoff as handoff_codes
+from service.launch import runtime
+from service.launch.models import LtiLogin
+from service.launch.tool_keys import tool_key_set
+from service.security import origin_of
+
+bp = Blueprint("launch", __name__)
+
+STATE_COOKIE = "relais_state_"
+_MAX_FIELD = 20_000
+
+
+def _params() -> dict[str, str]:
+    """GET and POST parameters as plain strings; anything oversized is dropped here so
+    that ``lti`` reports it missing or invalid with its own code."""
+    return {k: v for k, v in request.values.items() if len(v) <= _MAX_FIELD}
+
+
+def _set_state_cookie(response: Response, state: str) -> None:
+    response.set_cookie(
+        STATE_COOKIE + state[:24],
+        state,
+        max_age=int(current_app.config["LOGIN_TTL_SECONDS"]),
+        path="/lti/",
+        secure=True,
+        httponly=True,
+        samesite="None",
+        partitioned=True,
+    )
+
+
+def _browser_state(state: str) -> str | None:
+    value = request.cookies.get(STATE_COOKIE + state[:24])
+    if value and hmac.compare_digest(value, state):
+        return state
+    return None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> Response:
+    params = _params()
+    auth = begin_login(params, registrations=runtime.registrations, tool=runtime.tool_config())
+    storage_secret = secrets.token_urlsafe(32) if auth.storage_target else None
+    saved = {
+        k: params[k]
+        for k in ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
+                  "lti_deployment_id")
+        if k in params
+    }
+    with db.transaction() as tx:
+        tx.add(
+            LtiLogin(
+                state=auth.state,
+                nonce=auth.nonce,
+                issuer=auth.registration.issuer,
+                login_params=json.dumps(saved),
+                browser_secret_hash=_hash(storage_secret) if storage_secret else None,
+                expires_at=time.time() + float(current_app.config["LOGIN_TTL_SECONDS"]),
+            )
+        )
+    if storage_secret:
+        response = make_response(
+            render_template(
+                "launch/storage_put.html",
+                auth_url=auth.url,
+                target=auth.storage_target,
+                platform_origin=origin_of(auth.registration.auth_login_url),
+                key=f"relais_{auth.state[:24]}",
+                value=storage_secret,
+            )
+        )
+    else:
+        response = redirect(auth.url, code=302)
+    _set_state_cookie(response, auth.state)
+    return response
+
+
+def _login_row(state: str) -> LtiLogin | None:
+    if not state or len(state) > 64:
+        return None
+    row = db.session().get(LtiLogin, state)
+    if row is None or row.used_at is not None or row.expires_at < time.time():
+        return None
+    return row
+
+
+@bp.post("/lti/launch")
+def launch() -> Response | tuple[str, int] | str:
+    form = _params()
+    state = form.get("state", "")
+    browser_state = _browser_state(state) if state else None
+    cookies_work = browser_state is not None
+    if browser_state is None and state:
+        row = _login_row(state)
+        secret = form.get("relais_storage_secret")
+        if row is not None and row.browser_secret_hash:
+            if secret is None:
+                # Ask the platform's storage for the secret we put there at login time.
+                params = json.loads(row.login_params)
+                return render_template(
+                    "launch/storage_get.html",
+                    form=form,
+                    target=params.get("lti_storage_target") or "_parent",
+                    platform_origin=_platform_origin(row.issuer),
+                    key=f"relais_{state[:24]}",
+                )
+            if hmac.compare_digest(_hash(secret), row.browser_secret_hash):
+                browser_state = state
+        elif row is not None:
+            # Neither cookie nor platform storage: restart at top level, in a new window.
+            return render_template("launch/new_window.html", state=state), 200
+
+    data = validate(
+        form,
+        browser_state=browser_state,
+        registrations=runtime.registrations,
+        keys=runtime.platform_keys(),
+        nonces=runtime.nonces,
+        clock=runtime.clock(),
+        tool=runtime.tool_config(),
+    )
+    platform = runtime.registrations.platform(data.issuer, data.client_id)
+    if platform is None:  # removed between validation and now
+        raise ServiceError("platform_unknown", 400)
+    context = get_adapter(platform.adapter).to_context(data, AdapterSettings())
+    sign_in(platform.platform_id, platform.name, context)
+    if not cookies_work:
+        # The launch is proven, but this iframe keeps no cookie: continue in a new window
+        # with a one-time code carried in a POST body.
+        return render_template("launch/handoff.html", code=handoff_codes.issue(dict(session))), 200
+    response = redirect(url_for("home.home"), code=303)
+    response.delete_cookie(
+        STATE_COOKIE + state[:24], path="/lti/", secure=True, samesite="None", partitioned=True
+    )
+    return response
+
+
+def _platform_origin(issuer: str) -> str | None:
+    found = runtime.registrations.platforms(issuer)
+    return origin_of(found[0].registration.auth_login_url) if found else None
+
+
+@bp.post("/lti/handoff")
+def handoff() -> Response:
+    data = handoff_codes.redeem(request.form.get("code", ""))
+    if data is None:
+        raise ServiceError("session_missing", 401)
+    session.clear()
+    session.update(data)
+    session.permanent = True
+    return redirect(url_for("home.home"), code=303)
+
+
+@bp.post("/lti/relaunch")
+def relaunch() -> Response:
+    """Restart the OIDC flow at top level with the parameters of a login whose cookie the
+    iframe lost. The platform authenticates the person again; nothing is carried over."""
+    row = _login_row(request.form.get("state", ""))
+    if row is None:
+        raise ServiceError("login_expired", 400)
+    params = json.loads(row.login_params)
+    return redirect(url_for("launch.login", **params), code=303)
+
+
+@bp.get("/lti/jwks")
+@bp.get("/.well-known/jwks.json")
+def jwks() -> Response:
+    response = jsonify(tool_key_set().jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

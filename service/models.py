@@ -1,0 +1,7 @@
+"""Every model, imported once so that Alembic sees the whole schema."""
+
+from service.db import Base
+from service.launch.models import LtiHandoff, LtiLogin, ToolKeyRow
+from service.platforms.models import Deployment, Platform
+
+__all__ = ["Base", "Deployment", "LtiHandoff", "LtiLogin", "Platform", "ToolKeyRow"]

@@ -1,0 +1,1 @@
+"""Platform registrations: which school platforms may launch Relais (the tenants)."""
