@@ -21,7 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from service import cli, db, errors, i18n, security
+    from service import cli, csrf, db, errors, i18n, security
     from service.home import views as home_views
     from service.launch import views as launch_views
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    csrf.init_app(app)
     app.register_blueprint(launch_views.bp)
     app.register_blueprint(home_views.bp)
     cli.init_app(app)

@@ -76,6 +76,10 @@ MESSAGES: dict[str, tuple[object, object]] = {
         _l("Beaucoup de demandes ont été faites depuis cette connexion."),
         _l("Attendez quelques minutes, puis réessayez."),
     ),
+    "csrf_failed": (
+        _l("Ce formulaire a expiré."),
+        _l("Revenez en arrière, rechargez la page et envoyez-le à nouveau."),
+    ),
     "bad_request": (_l("La demande n'a pas pu être lue."), _RETRY),
     "method_not_allowed": (_l("Cette page ne s'ouvre pas de cette façon."), _RETRY),
     "payload_too_large": (_l("Ce qui a été envoyé est trop gros."), _RETRY),

@@ -3,5 +3,6 @@
 from service.db import Base
 from service.launch.models import LtiHandoff, LtiLogin, ToolKeyRow
 from service.platforms.models import Deployment, Platform
+from service.schools.models import School
 
-__all__ = ["Base", "Deployment", "LtiHandoff", "LtiLogin", "Platform", "ToolKeyRow"]
+__all__ = ["Base", "Deployment", "LtiHandoff", "LtiLogin", "Platform", "School", "ToolKeyRow"]
