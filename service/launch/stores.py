@@ -68,6 +68,11 @@ class SqlRegistrationStore:
         found = self.platform(issuer, client_id)
         return found.registration if found else None
 
+    def find_all(self, issuer: str) -> list[PlatformRegistration]:
+        # Part of lti's RegistrationStore Protocol: without it, a token for a known issuer
+        # but another client (or an unknown issuer) ended in an AttributeError and a 500.
+        return [p.registration for p in self.platforms(issuer)]
+
 
 def forget_registrations() -> None:
     current_app.extensions.pop("relais_registrations", None)
