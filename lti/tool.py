@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# Cached: a platform sends the same few target_link_uri values over and over, and urlsplit
+# with port and hostname costs more than the rest of the claim checks together.
+@lru_cache(maxsize=1024)
 def origin(url: str) -> tuple[str, str, int] | None:
     """``(scheme, host, port)`` of an absolute http(s) URL, with the default port filled in;
     None when ``url`` is not one (relative, another scheme, unparsable)."""
