@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lti.errors import LtiError
 from lti.oidc import AuthRedirect, begin_login, parse_login
@@ -202,3 +204,29 @@ def test_parse_login_reads_get_style_params() -> None:
         {"iss": "https://m.example", "login_hint": "7", "target_link_uri": TOOL_LAUNCH_URL}
     )
     assert (request.iss, request.login_hint, request.client_id) == ("https://m.example", "7", None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(
+            [
+                "iss",
+                "login_hint",
+                "target_link_uri",
+                "client_id",
+                "lti_deployment_id",
+                "lti_message_hint",
+                "lti_storage_target",
+                "other",
+            ]
+        ),
+        st.one_of(st.text(max_size=40), st.integers(), st.none(), st.lists(st.text(), max_size=2)),
+    )
+)
+def test_fuzzed_login_params_give_only_coded_errors(params: dict[str, Any]) -> None:
+    store = InMemoryRegistrationStore(FakePlatform().registration())
+    try:
+        login(store, params)
+    except LtiError as exc:
+        assert exc.code
