@@ -78,7 +78,9 @@ class _Entry:
 class PlatformKeyCache:
     """Public keys by ``(jwks_url, kid)``; thread-safe; one instance per process.
 
-    ``fetch_count`` counts HTTP fetches (for tests and metrics).
+    A fresh, known key is served without locking. Otherwise one lock per ``jwks_url`` makes
+    concurrent launches wait for a single fetch (bounded by ``timeout``) instead of each
+    fetching. ``fetch_count`` counts HTTP fetches (for tests and metrics).
     """
 
     def __init__(
