@@ -72,6 +72,16 @@ def _browser_state(state: str) -> str | None:
     return None
 
 
+def _has_any_state_cookie() -> bool:
+    """Whether this browser keeps our state cookies here at all.
+
+    A browser that sends the state cookie of another login but not this one's keeps cookies:
+    the state was not started by it (a forged or stolen launch), which is a mismatch and
+    never a case for the cookie-less ways round.
+    """
+    return any(name.startswith(STATE_COOKIE) for name in request.cookies)
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -130,7 +140,7 @@ def launch() -> Response | tuple[str, int] | str:
     state = form.get("state", "")
     browser_state = _browser_state(state) if state else None
     cookies_work = browser_state is not None
-    if browser_state is None and state:
+    if browser_state is None and state and not _has_any_state_cookie():
         row = _login_row(state)
         secret = form.get("relais_storage_secret")
         if row is not None and row.browser_secret_hash:
