@@ -94,7 +94,7 @@ def login() -> Response:
     saved = {
         k: params[k]
         for k in ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
-                  "lti_deployment_id")
+                  "lti_deployment_id", "lti_storage_target")
         if k in params
     }
     with db.transaction() as tx:
@@ -209,6 +209,8 @@ def relaunch() -> Response:
     if row is None:
         raise ServiceError("login_expired", 400)
     params = json.loads(row.login_params)
+    # At top level there is no platform frame to keep storage for us; first-party cookies work.
+    params.pop("lti_storage_target", None)
     return redirect(url_for("launch.login", **params), code=303)
 
 
