@@ -143,7 +143,7 @@ def launch() -> Response | tuple[str, int] | str:
     if browser_state is None and state and not _has_any_state_cookie():
         row = _login_row(state)
         secret = form.get("relais_storage_secret")
-        if row is not None and row.browser_secret_hash:
+        if row is not None and row.browser_secret_hash and secret != "":
             if secret is None:
                 # Ask the platform's storage for the secret we put there at login time.
                 params = json.loads(row.login_params)
@@ -157,7 +157,8 @@ def launch() -> Response | tuple[str, int] | str:
             if hmac.compare_digest(_hash(secret), row.browser_secret_hash):
                 browser_state = state
         elif row is not None:
-            # Neither cookie nor platform storage: restart at top level, in a new window.
+            # Neither cookie nor platform storage (it answered nothing, e.g. it timed out):
+            # restart at top level, in a new window.
             return render_template("launch/new_window.html", state=state), 200
 
     data = validate(
