@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service import cli, csrf, db, errors, i18n, security
     from service.home import views as home_views
     from service.launch import views as launch_views
+    from service.parents import views as parents_views
 
     db.init_app(app)
     i18n.init_app(app)
@@ -32,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.register_blueprint(launch_views.bp)
     app.register_blueprint(home_views.bp)
+    app.register_blueprint(parents_views.bp)
     cli.init_app(app)
     return app
 
