@@ -18,6 +18,13 @@ from service.platforms.models import Platform
 _REGISTRATION_TTL = 30.0
 
 
+def storable(text: str) -> bool:
+    """Whether ``text`` could have been stored. PostgreSQL text cannot hold NUL, and its
+    driver raises on one: a value with NUL was never stored, so it must match nothing without
+    reaching the database (else a request full of garbage ends in a 500)."""
+    return "\x00" not in text
+
+
 @dataclass(frozen=True, slots=True)
 class RegisteredPlatform:
     """A registration together with what the service needs beside it."""
@@ -51,6 +58,8 @@ def _load(issuer: str) -> list[RegisteredPlatform]:
 
 class SqlRegistrationStore:
     def platforms(self, issuer: str) -> list[RegisteredPlatform]:
+        if not storable(issuer):  # the unverified iss of a token: anything may come
+            return []
         cache = current_app.extensions.setdefault("relais_registrations", {})
         hit = cache.get(issuer)
         if hit is None or time.monotonic() - hit[0] > _REGISTRATION_TTL:
@@ -86,6 +95,8 @@ class SqlNonceStore:
         return None
 
     def consume(self, nonce: str, issuer: str, now: float) -> NonceOutcome:
+        if not storable(nonce):
+            return NonceOutcome.UNKNOWN
         with db.transaction() as tx:
             used = tx.execute(
                 update(LtiLogin)

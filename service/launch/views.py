@@ -27,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+
 from lti.launch import validate
 from lti.oidc import begin_login
 from plugin import get_adapter
@@ -37,6 +38,7 @@ from service.identity import sign_in
 from service.launch import handoff as handoff_codes
 from service.launch import runtime
 from service.launch.models import LtiLogin
+from service.launch.stores import storable
 from service.launch.tool_keys import tool_key_set
 from service.security import origin_of
 
@@ -126,7 +128,7 @@ def login() -> Response:
 
 
 def _login_row(state: str) -> LtiLogin | None:
-    if not state or len(state) > 64:
+    if not state or len(state) > 64 or not storable(state):
         return None
     row = db.session().get(LtiLogin, state)
     if row is None or row.used_at is not None or row.expires_at < time.time():
