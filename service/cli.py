@@ -88,11 +88,10 @@ def platform_list() -> None:
 @with_appcontext
 def platform_remove(name: str) -> None:
     """Remove a platform and everything that belongs to it."""
-    with db.transaction() as tx:
-        found = tx.scalar(select(Platform).where(Platform.name == name))
-        if found is None:
-            raise click.ClickException(f"no platform named {name!r}")
-        tx.delete(found)
+    from service.platforms.registry import unregister
+
+    if not unregister(name):
+        raise click.ClickException(f"no platform named {name!r}")
     click.echo(f"removed {name}")
 
 

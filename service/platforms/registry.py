@@ -12,6 +12,7 @@ from service.launch.stores import forget_registrations
 from service.platforms.models import Deployment, Platform
 from service.security import forget_platform_origins
 
+
 def _url() -> fields.Url:
     # Platforms on an intranet have no top-level domain (https://moodle/, http://localhost).
     return fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
@@ -52,7 +53,9 @@ def register(data: PlatformInput) -> Platform:
     Raises ``ValueError`` with a readable message on invalid input; nothing is written then.
     """
     try:
-        clean = PlatformSchema().load({**data.__dict__, "deployment_ids": list(data.deployment_ids)})
+        clean = PlatformSchema().load(
+            {**data.__dict__, "deployment_ids": list(data.deployment_ids)}
+        )
     except ValidationError as error:
         raise ValueError(_describe(error.messages)) from error
     with db.transaction() as tx:
@@ -76,6 +79,20 @@ def register(data: PlatformInput) -> Platform:
     forget_registrations()
     forget_platform_origins()
     return platform
+
+
+def unregister(name: str) -> bool:
+    """Remove the platform named ``name`` and everything that belongs to it (the database
+    cascades to every tenant row); False when there is none. This process stops accepting
+    its launches and frames at once; other instances within their cache lifetime (30 s)."""
+    with db.transaction() as tx:
+        platform = tx.scalar(select(Platform).where(Platform.name == name))
+        if platform is None:
+            return False
+        tx.delete(platform)
+    forget_registrations()
+    forget_platform_origins()
+    return True
 
 
 def _describe(messages: object) -> str:
