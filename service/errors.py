@@ -45,7 +45,10 @@ MESSAGES: dict[str, tuple[object, object]] = {
     "nonce_unknown": (_l("Cette connexion n'a pas été demandée par Relais."), _RETRY),
     "deployment_missing": (_l("La connexion ne dit pas de quel déploiement elle vient."), _ADMIN),
     "deployment_unknown": (_l("Ce déploiement de Relais n'est pas enregistré."), _ADMIN),
-    "version_invalid": (_l("La plateforme utilise une version de LTI non prise en charge."), _ADMIN),
+    "version_invalid": (
+        _l("La plateforme utilise une version de LTI non prise en charge."),
+        _ADMIN,
+    ),
     "message_type_missing": (_l("La plateforme n'a pas dit ce qu'elle demandait."), _ADMIN),
     "message_type_unsupported": (_l("Relais ne sait pas répondre à cette demande."), _ADMIN),
     "claim_missing": (_l("Une information nécessaire manque dans la connexion."), _ADMIN),
