@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, redirect, render_template, request, session
 
 from service.i18n import languages
 from service.identity import current, requires
 
 bp = Blueprint("home", __name__)
+
+# One slash, then no slash or backslash, and no whitespace or control character anywhere:
+# browsers drop tabs and newlines from URLs, so "/\t/evil.example" would become a redirect to
+# //evil.example, and a newline would not even make a valid header (a 500).
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\x00-\x1f\x7f\\]*")
 
 TEMPLATES = {
     "parent": "home/parent.html",
@@ -33,6 +40,6 @@ def language() -> Response:
         session["lang"] = wanted
     target = request.args.get("next", "/home")
     # Only a local path: never an open redirect.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if not _LOCAL_PATH.fullmatch(target):
         target = "/home"
     return redirect(target, code=303)
