@@ -22,6 +22,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     from service import cli, csrf, db, errors, i18n, security
+    from service.events import admin as events_admin
+    from service.events import views as events_views
     from service.home import views as home_views
     from service.launch import views as launch_views
     from service.parents import views as parents_views
@@ -34,6 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(launch_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(parents_views.bp)
+    app.register_blueprint(events_views.bp)
+    app.register_blueprint(events_admin.bp)
     cli.init_app(app)
     return app
 

@@ -25,6 +25,11 @@ def main() -> None:
 def init_app(app: Flask) -> None:
     for command in (platform, keys, database, run):
         app.cli.add_command(command)
+    from service.events.cli import events
+    from service.schools.cli import school, school_link
+
+    for command in (school, school_link, events):
+        app.cli.add_command(command)
 
 
 @click.group("platform")

@@ -103,12 +103,14 @@ iframe{{width:100%;height:80vh;border:0;background:#fff}}</style></head>
 
 
 def register_sandbox(tool_app: Flask) -> None:
-    """Register the sandbox as a platform of this Relais (idempotent)."""
+    """Register the sandbox as a platform of this Relais, with its demo school and events
+    (idempotent)."""
+    from service.events.demo import seed_sandbox
     from service.platforms.registry import PlatformInput, register
 
     sandbox = str(tool_app.config["SANDBOX_URL"]).rstrip("/")
     with tool_app.app_context():
-        register(
+        platform = register(
             PlatformInput(
                 name=NAME,
                 issuer=sandbox,
@@ -119,6 +121,7 @@ def register_sandbox(tool_app: Flask) -> None:
                 deployment_ids=(DEPLOYMENT_ID,),
             )
         )
+        seed_sandbox(platform.id)
 
 
 def start_sandbox(tool_app: Flask) -> threading.Thread:
