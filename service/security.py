@@ -7,16 +7,21 @@ the registered platforms' origins: Relais lives in their iframes and nowhere els
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from service import db
 
+log = logging.getLogger(__name__)
+
 _ORIGINS_TTL = 30.0
+_ORIGINS_RETRY = 5.0  # while the database is unreachable
 
 
 def csp_nonce() -> str:
@@ -33,12 +38,24 @@ def origin_of(url: str) -> str | None:
 
 
 def platform_origins() -> tuple[str, ...]:
-    """The registered platforms' origins, re-read at most every 30 s (not on every request)."""
+    """The registered platforms' origins, re-read at most every 30 s (not on every request).
+
+    Never raises: this runs for every response, error pages included, and a failure here
+    would turn any page into a 500 without a single security header. While the database
+    cannot be read, the origins last read are kept (none at first: only 'self' may frame).
+    """
     cache = current_app.extensions.setdefault("relais_origins", {"at": 0.0, "origins": ()})
     if time.monotonic() - cache["at"] > _ORIGINS_TTL:
         from service.platforms.models import Platform
 
-        urls = db.session().execute(select(Platform.issuer, Platform.auth_login_url)).all()
+        try:
+            # A connection of its own: the request's session may be in a failed transaction.
+            with db.engine().connect() as connection:
+                urls = connection.execute(select(Platform.issuer, Platform.auth_login_url)).all()
+        except SQLAlchemyError:
+            log.warning("cannot read the platforms' origins; keeping the last ones")
+            cache["at"] = time.monotonic() - _ORIGINS_TTL + _ORIGINS_RETRY
+            return cache["origins"]  # type: ignore[no-any-return]
         origins = {o for row in urls for o in map(origin_of, row) if o}
         if current_app.config.get("SANDBOX"):
             origins.add(str(current_app.config["SANDBOX_URL"]).rstrip("/"))
