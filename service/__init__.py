@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     from service import cli, csrf, db, errors, i18n, security
+    from service.directory import views as directory_views
     from service.events import admin as events_admin
     from service.events import views as events_views
     from service.home import views as home_views
@@ -35,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.register_blueprint(launch_views.bp)
     app.register_blueprint(home_views.bp)
+    app.register_blueprint(directory_views.bp)
     app.register_blueprint(parents_views.bp)
     app.register_blueprint(events_views.bp)
     app.register_blueprint(events_admin.bp)

@@ -1,6 +1,7 @@
 """Every model, imported once so that Alembic sees the whole schema."""
 
 from service.db import Base
+from service.directory.models import Relay
 from service.events.models import Event, EventAttendance
 from service.launch.models import LtiHandoff, LtiLogin, ToolKeyRow
 from service.platforms.models import Deployment, Platform
@@ -8,3 +9,4 @@ from service.schools.models import School
 
 __all__ = ["Base", "Deployment", "LtiHandoff", "LtiLogin", "Platform", "School", "ToolKeyRow"]
 __all__ += ["Event", "EventAttendance"]
+__all__ += ["Relay"]
