@@ -9,6 +9,7 @@ said so: no name, no id, no address is stored.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,8 +67,8 @@ def _shown(events: list[Event], ics: str, going: str, **args: Any) -> list[Shown
 
 def _say_going(event: Event) -> None:
     said = [i for i in session.get(_GOING_KEY, []) if isinstance(i, int)]
-    if event.id in said:
-        return  # this browser already said so: count once
+    if event.id in said or event.ends_at <= datetime.now(UTC):
+        return  # count once per browser, and never for an event that is over
     services.count_going(event.id)
     session[_GOING_KEY] = [*said, event.id][-_GOING_KEEP:]
 

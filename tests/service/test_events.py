@@ -305,6 +305,15 @@ def test_going_from_the_public_page(app, client, world):
     assert {r["event_id"]: r["count"] for r in attendance_rows(app)}[world["a_x"]] == 1
 
 
+def test_going_to_an_event_that_is_over_counts_nothing(app, client, world):
+    school = world["x"]
+    token = csrf_of(text_of(client.get(f"/e/{school.slug}/rendez-vous")))
+    response = client.post(f"/e/{school.slug}/rendez-vous/{world['a_past']}/j-y-serai",
+                           data={"csrf_token": token})
+    assert response.status_code == 303
+    assert sum(r["count"] for r in attendance_rows(app)) == 0
+
+
 def test_going_needs_the_csrf_token(app, client, world):
     school = world["x"]
     refused = client.post(f"/e/{school.slug}/rendez-vous/{world['a_x']}/j-y-serai")
