@@ -6,7 +6,7 @@ then French.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 
 RTL = frozenset({"ar", "he", "fa", "ur"})
@@ -26,6 +26,8 @@ def languages() -> list[str]:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI speaks French, the default
+        return "fr"
     wanted = request.args.get("lang") or session.get("lang")
     if wanted in languages():
         return str(wanted)
