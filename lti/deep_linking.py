@@ -29,14 +29,17 @@ def build_response(
     key_set: ToolKeySet,
     clock: Clock,
     msg: str | None = None,
+    errormsg: str | None = None,
 ) -> str:
     """The signed ``LtiDeepLinkingResponse`` JWT for ``items``, to post to
     ``launch.deep_linking.deep_link_return_url`` as the ``JWT`` form field.
 
-    ``msg`` is shown to the teacher by the platform. Raises ``MessageTypeUnsupported`` when
-    ``launch`` is not a deep-linking request, ``DeepLinkingTypeNotAccepted`` when an item's
-    ``type`` is not in ``accept_types`` or when several items are sent and the platform
-    accepts one, and ``keys.NoSigningKey`` when the tool has no current key.
+    ``msg`` is shown to the teacher by the platform; ``errormsg`` too, when the tool could not
+    give what was asked (usually with no item: the platform then closes its dialog). Raises
+    ``MessageTypeUnsupported`` when ``launch`` is not a deep-linking request,
+    ``DeepLinkingTypeNotAccepted`` when an item's ``type`` is not in ``accept_types`` or when
+    several items are sent and the platform accepts one, and ``keys.NoSigningKey`` when the
+    tool has no current key.
     """
     settings = launch.deep_linking
     if settings is None:
@@ -65,4 +68,6 @@ def build_response(
         claims[DL_CLAIM + "data"] = settings.data
     if msg:
         claims[DL_CLAIM + "msg"] = msg
+    if errormsg:
+        claims[DL_CLAIM + "errormsg"] = errormsg
     return sign_jwt(claims, key_set.signing_key())

@@ -252,6 +252,36 @@ class DeepLinkingTypeNotAccepted(LtiError):
     code = "deep_linking_type_not_accepted"
 
 
+# --- services: service tokens and Names and Role Provisioning ---------------------------------
+
+
+class ServiceTokenRefused(LtiError):
+    """The platform's token endpoint refused the client assertion or answered no usable token."""
+
+    code = "service_token_refused"
+    status = 403
+
+
+class ScopeNotGranted(LtiError):
+    """The platform granted a token, but not for the scope the call needs."""
+
+    code = "scope_not_granted"
+    status = 403
+
+
+class MembershipsRefused(LtiError):
+    """The memberships endpoint refused the token (401, 403) or does not know the class (404)."""
+
+    code = "memberships_refused"
+    status = 403
+
+
+class MembershipsInvalid(LtiError):
+    """The memberships endpoint answered something that is not a membership container."""
+
+    code = "memberships_invalid"
+
+
 def _all_codes() -> tuple[str, ...]:
     # Walk the subclass tree rather than keep a hand list, so a new error cannot be forgotten
     # (the service tests that every code has a French page). Every error lives in this

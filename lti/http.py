@@ -70,7 +70,13 @@ class HttpClient(Protocol):
     """The HTTP calls ``lti`` makes. Implementations raise ``PlatformUnreachable`` when the
     platform cannot be reached; any HTTP status (even 5xx) is returned, not raised."""
 
-    def get(self, url: str, *, timeout: float = DEFAULT_TIMEOUT) -> HttpResponse: ...
+    def get(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse: ...
 
     def post_form(
         self,
@@ -105,9 +111,16 @@ class RequestsHttpClient:
         self.session = session or requests.Session()
         self.timeout = timeout
 
-    def get(self, url: str, *, timeout: float | None = None) -> HttpResponse:
-        """GET ``url``. Raises ``PlatformUnreachable`` on connection errors and timeouts."""
-        return self._send("GET", url, timeout=timeout)
+    def get(
+        self,
+        url: str,
+        *,
+        timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        """GET ``url`` (``headers``: e.g. a service token for NRPS). Raises
+        ``PlatformUnreachable`` on connection errors and timeouts."""
+        return self._send("GET", url, timeout=timeout, headers=headers)
 
     def post_form(
         self,

@@ -101,6 +101,28 @@ _HTTP_CODES = {
     429: "too_many_requests",
 }
 
+# Teachers: the class list (NRPS), the class, the deep-linking picker. The reader is a teacher.
+MESSAGES.update({
+    "service_token_refused": (
+        _l("La plateforme n'a pas autorisé Relais à lire la liste de la classe."), _ADMIN),
+    "scope_not_granted": (
+        _l("La plateforme ne partage pas la liste de la classe avec Relais."), _ADMIN),
+    "memberships_refused": (
+        _l("La plateforme a refusé de donner la liste de la classe."), _ADMIN),
+    "memberships_invalid": (
+        _l("La plateforme a envoyé une liste de classe illisible."), _ADMIN),
+    "class_missing": (
+        _l("Relais ne sait pas de quelle classe il s'agit."),
+        _l("Ouvrez Relais depuis la page de votre classe sur la plateforme."),
+    ),
+    "deep_link_expired": (
+        _l("Le choix du contenu a pris trop de temps et a expiré."),
+        _l("Fermez cette fenêtre, puis recommencez « Sélectionner un contenu » depuis la "
+           "plateforme."),
+    ),
+})
+
+
 
 class ServiceError(Exception):
     """A coded failure of the service itself, shown with the same human page."""
