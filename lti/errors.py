@@ -282,6 +282,59 @@ class MembershipsInvalid(LtiError):
     code = "memberships_invalid"
 
 
+# --- dynamic registration (lti.dynamic_registration) ------------------------------------------
+
+
+class RegistrationParamInvalid(LtiError):
+    """``openid_configuration`` is missing or not an absolute http(s) URL, or the
+    ``registration_token`` is not a sane string; ``field`` names the parameter."""
+
+    code = "registration_param_invalid"
+
+
+class ConfigurationUnavailable(LtiError):
+    """The configuration URL answered with an HTTP error."""
+
+    code = "registration_configuration_unavailable"
+    status = 502
+
+
+class ConfigurationInvalid(LtiError):
+    """The configuration is not JSON, not an object, or lacks a member Relais needs;
+    ``field`` names the member."""
+
+    code = "registration_configuration_invalid"
+    status = 502
+
+
+class IssuerMismatch(LtiError):
+    """The issuer named by the configuration does not own the URL it was read from: another
+    site would be registering in a platform's name."""
+
+    code = "registration_issuer_mismatch"
+
+
+class RegistrationRefused(LtiError):
+    """The registration endpoint answered 4xx (token used or expired, request refused)."""
+
+    code = "registration_refused"
+
+
+class RegistrationPlatformError(LtiError):
+    """The registration endpoint answered 5xx or another non-success status."""
+
+    code = "registration_platform_error"
+    status = 502
+
+
+class RegistrationResponseInvalid(LtiError):
+    """The registration endpoint answered success with something unreadable, or without a
+    ``client_id``; ``field`` names what is missing."""
+
+    code = "registration_response_invalid"
+    status = 502
+
+
 def _all_codes() -> tuple[str, ...]:
     # Walk the subclass tree rather than keep a hand list, so a new error cannot be forgotten
     # (the service tests that every code has a French page). Every error lives in this

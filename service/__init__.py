@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.home import views as home_views
     from service.launch import views as launch_views
     from service.parents import views as parents_views
+    from service.registration import views as registration_views
 
     db.init_app(app)
     i18n.init_app(app)
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(parents_views.bp)
     app.register_blueprint(events_views.bp)
     app.register_blueprint(events_admin.bp)
+    app.register_blueprint(registration_views.bp)
     cli.init_app(app)
     return app
 

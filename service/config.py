@@ -29,4 +29,11 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # What Relais says about itself when it registers on a platform (dynamic registration).
+    "REGISTRATION_CLIENT_NAME": "Relais",
+    "REGISTRATION_DESCRIPTION": "Aide les parents à suivre la scolarité : guides pas à pas, "
+    "une personne pour les rappeler, des lieux d'aide et des rendez-vous près de chez eux.",
+    # Tool-level custom parameters, sent with every launch; per-link ones (audience=parents)
+    # are set on each activity. This one lets support tell a dynamically registered tool.
+    "REGISTRATION_CUSTOM_PARAMETERS": {"relais_registration": "dynamic"},
 }

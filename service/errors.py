@@ -92,6 +92,51 @@ MESSAGES: dict[str, tuple[object, object]] = {
     ),
 }
 
+# Dynamic registration: the reader is the platform's admin, pasting the link Relais' operator
+# gave them. Nothing was stored when one of these shows.
+_NEW_LINK = _l("Demandez un nouveau lien d'inscription à la personne qui installe Relais.")
+_PLATFORM_LATER = _l(
+    "Rien n'a été enregistré. Réessayez dans quelques minutes avec le même lien ; si cela "
+    "recommence, donnez la référence ci-dessous à la personne qui installe Relais."
+)
+MESSAGES.update({
+    "registration_link_unknown": (_l("Ce lien d'inscription n'est pas valable."), _NEW_LINK),
+    "registration_link_used": (_l("Ce lien d'inscription a déjà servi."), _NEW_LINK),
+    "registration_link_expired": (_l("Ce lien d'inscription a expiré."), _NEW_LINK),
+    "registration_link_busy": (
+        _l("Une inscription avec ce lien est déjà en cours."),
+        _l("Attendez deux minutes, puis réessayez avec le même lien."),
+    ),
+    "registration_param_invalid": (
+        _l("La plateforme n'a pas transmis l'adresse de sa configuration."),
+        _l("Collez le lien dans l'écran d'inscription d'outil LTI 1.3 de la plateforme "
+           "(« LTI Advantage », « Dynamic Registration »), pas dans un navigateur."),
+    ),
+    "registration_configuration_unavailable": (
+        _l("La plateforme n'a pas donné sa configuration."), _PLATFORM_LATER),
+    "registration_configuration_invalid": (
+        _l("La configuration de la plateforme est illisible ou incomplète."), _PLATFORM_LATER),
+    "registration_issuer_mismatch": (
+        _l("La configuration reçue ne vient pas de la plateforme qu'elle annonce."),
+        _l("Rien n'a été enregistré. Vérifiez l'adresse de la plateforme, puis donnez la "
+           "référence ci-dessous à la personne qui installe Relais."),
+    ),
+    "registration_refused": (
+        _l("La plateforme a refusé l'inscription de Relais."),
+        _l("Rien n'a été enregistré. Relancez l'inscription depuis la plateforme (son jeton "
+           "ne sert qu'une fois), avec le même lien."),
+    ),
+    "registration_platform_error": (
+        _l("La plateforme a rencontré une erreur pendant l'inscription."), _PLATFORM_LATER),
+    "registration_response_invalid": (
+        _l("La réponse de la plateforme est illisible."), _PLATFORM_LATER),
+    "registration_deployment_missing": (
+        _l("La plateforme a inscrit Relais sans dire quel déploiement utiliser."),
+        _l("Rien n'a été enregistré chez Relais. Donnez la référence ci-dessous à la personne "
+           "qui installe Relais : elle terminera l'inscription."),
+    ),
+})
+
 _HTTP_CODES = {
     400: "bad_request",
     403: "forbidden",

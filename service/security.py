@@ -71,12 +71,14 @@ def forget_platform_origins() -> None:
 def _headers(response: Response) -> Response:
     # The same origins may receive our forms (deep-linking responses go back to the platform).
     ancestors = " ".join(("'self'", *platform_origins()))
+    # A page may let one more origin frame it: the registration page, which a platform that
+    # is not registered yet opens in its own iframe.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; "
         f"script-src 'nonce-{csp_nonce()}'; "
         "style-src 'self'; img-src 'self' data:; connect-src 'self'; "
         f"form-action {ancestors}; base-uri 'none'; "
-        f"frame-ancestors {ancestors}"
+        f"frame-ancestors {' '.join((ancestors, *g.get('frame_ancestors', ())))}"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
