@@ -306,8 +306,9 @@ def relay_values(data: dict[str, Any], *, v0: bool) -> dict[str, Any]:
         "postcode": data["code_postal"],
         "commune": data["commune"][:200],
         "commune_key": commune_key(data["commune"])[:200],
-        "latitude": data.get("latitude"),
-        "longitude": data.get("longitude"),
+        # Both coordinates or neither: half a position places nobody.
+        "latitude": data.get("latitude") if "longitude" in data else None,
+        "longitude": data.get("longitude") if "latitude" in data else None,
         "phone": data.get("telephone", ""),
         "email": emails[0][:320] if emails else "",
         "website": websites[0][:1000] if websites else "",

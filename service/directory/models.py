@@ -37,8 +37,9 @@ class Relay(Base):
         # Re-import is idempotent by the open-data id, per platform. Relays added by hand have
         # no source id (NULLs never collide, on SQLite and PostgreSQL).
         UniqueConstraint("platform_id", "source_id", name="uq_relay_platform_source"),
-        # Nearest search: a latitude band of the platform, then longitude and exact distance.
-        Index("ix_relay_platform_latitude", "platform_id", "latitude"),
+        # Nearest search: a latitude band of the platform, whose longitudes are checked in the
+        # index itself, so only the places inside the box are read from the table.
+        Index("ix_relay_platform_latitude", "platform_id", "latitude", "longitude"),
         # Locating what a parent typed, from the platform's own places.
         Index("ix_relay_platform_postcode", "platform_id", "postcode"),
         Index("ix_relay_platform_commune_key", "platform_id", "commune_key"),

@@ -22,11 +22,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import opening_hours
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from service import db
 from service.directory.models import OTHER_LANGUAGES, Relay, split_values
@@ -34,8 +35,14 @@ from service.directory.models import OTHER_LANGUAGES, Relay, split_values
 PARIS = ZoneInfo("Europe/Paris")
 EARTH_KM = 6371.0088
 KM_PER_DEGREE = 111.32
-# Radii tried in turn (km); past the last one the whole platform is searched.
-RADII = (5.0, 15.0, 40.0, 100.0, 300.0)
+# The search starts with a small box (in a city, 2 km already holds dozens of places) and
+# widens it as the density found suggests; past the last radius the whole platform is read.
+FIRST_RADIUS_KM = 2.0
+LAST_RADIUS_KM = 1000.0
+# Places in a box are checked against the filters by id, closest first, CHUNK at a time;
+# past CROWDED unchecked places, the database filters the whole box instead.
+CHUNK = 200
+CROWDED = 5000
 
 __all__ = [
     "Place",
@@ -164,10 +171,9 @@ def _paris(at: datetime | None) -> datetime:
     return at.astimezone(PARIS)
 
 
-def _filters(platform_id: int, *, languages: Sequence[str], free_only: bool, family: bool,
+def _filters(*, languages: Sequence[str], free_only: bool, family: bool,
              accessible: bool, kinds: Iterable[str] | None) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [
-        Relay.platform_id == platform_id,
         Relay.active.is_(True),
         Relay.welcomes_public.is_(True),
     ]
@@ -198,35 +204,71 @@ def nearest(platform_id: int, *, lat: float, lon: float, limit: int = 20,
     Relays without coordinates, disabled ones and places that receive no public are left out.
     ``languages``: relays speaking any of them. ``at``: the moment "open now" is computed for.
     """
-    clauses = _filters(platform_id, languages=languages, free_only=free_only, family=family,
+    clauses = _filters(languages=languages, free_only=free_only, family=family,
                        accessible=accessible, kinds=kinds)
+    mine = Relay.platform_id == platform_id
+    # For lookups by id: the same tenancy check, written so that no index serves it (SQLite
+    # would otherwise scan the platform's index rather than fetch a few rows by key).
+    mine_by_id = (Relay.platform_id + 0) == platform_id
     session = db.session()
     cos_lat = max(math.cos(math.radians(lat)), 0.01)
+    passes: dict[int, bool] = {}  # relay id -> whether it passes the filters
     best: list[tuple[float, int]] = []
-    for radius in (*RADII, None):
-        query = select(Relay.id, Relay.latitude, Relay.longitude).where(
-            *clauses, Relay.latitude.is_not(None), Relay.longitude.is_not(None)
-        )
-        if radius is not None:
-            dlat = radius / KM_PER_DEGREE
-            dlon = radius / (KM_PER_DEGREE * cos_lat)
-            query = query.where(
-                Relay.latitude.between(lat - dlat, lat + dlat),
-                Relay.longitude.between(lon - dlon, lon + dlon),
-            )
-        rows = session.execute(query).all()
-        measured = sorted((distance_km(lat, lon, r_lat, r_lon), rid) for rid, r_lat, r_lon in rows)
+    radius = FIRST_RADIUS_KM
+    while radius <= LAST_RADIUS_KM:
+        dlat = radius / KM_PER_DEGREE
+        dlon = radius / (KM_PER_DEGREE * cos_lat)
+        box = (Relay.latitude.between(lat - dlat, lat + dlat),
+               Relay.longitude.between(lon - dlon, lon + dlon))
+        # Read from the (platform_id, latitude, longitude) index alone: no table row is touched.
+        rows = session.execute(
+            select(Relay.id, Relay.latitude, Relay.longitude)
+            .where(mine, *box)
+        ).all()
         # Only what lies inside the circle is certainly closer than anything outside the box.
-        inside = measured if radius is None else [m for m in measured if m[0] <= radius]
-        if len(inside) >= limit or radius is None:
-            best = inside[:limit]
+        inside = sorted(
+            m for m in ((distance_km(lat, lon, r_lat, r_lon), rid) for rid, r_lat, r_lon in rows)
+            if m[0] <= radius
+        )
+        if sum(1 for _d, rid in inside if rid not in passes) > CROWDED:
+            # Many places and maybe a rare filter: let the database filter the box whole.
+            kept = set(session.scalars(select(Relay.id).where(mine, *clauses, *box)))
+            passes.update((rid, rid in kept) for _d, rid in inside)
+        best = _closest_passing(session, inside, passes, limit,
+                                [mine_by_id, *clauses])
+        if len(best) >= limit:
             break
+        # Widen as the density seen so far suggests (area grows with the square of the radius).
+        growth = 4.0 if not best else min(4.0, max(1.5, 1.2 * math.sqrt(limit / len(best))))
+        radius *= growth
+    else:  # still not enough within LAST_RADIUS_KM: the whole platform
+        rows = session.execute(
+            select(Relay.id, Relay.latitude, Relay.longitude)
+            .where(mine, *clauses, Relay.latitude.is_not(None), Relay.longitude.is_not(None))
+        ).all()
+        best = sorted((distance_km(lat, lon, r_lat, r_lon), rid)
+                      for rid, r_lat, r_lon in rows)[:limit]
     if not best:
         return []
     relays = {r.id: r for r in session.scalars(
-        select(Relay).where(Relay.platform_id == platform_id,
-                            Relay.id.in_([rid for _d, rid in best])))}
+        select(Relay).where(mine_by_id, Relay.id.in_([rid for _d, rid in best])))}
     return [relay_result(relays[rid], distance, at=at) for distance, rid in best]
+
+
+def _closest_passing(session: Any, inside: list[tuple[float, int]], passes: dict[int, bool],
+                     limit: int, where: list[ColumnElement[bool]]) -> list[tuple[float, int]]:
+    """The first ``limit`` of ``inside`` (sorted by distance) that pass the filters, checking
+    unknown ids by key, closest first, a chunk at a time."""
+    best: list[tuple[float, int]] = []
+    position = 0
+    while len(best) < limit and position < len(inside):
+        chunk = [rid for _d, rid in inside[position:position + CHUNK] if rid not in passes]
+        if chunk:
+            kept = set(session.scalars(select(Relay.id).where(*where, Relay.id.in_(chunk))))
+            passes.update((rid, rid in kept) for rid in chunk)
+        best.extend(m for m in inside[position:position + CHUNK] if passes[m[1]])
+        position += CHUNK
+    return best[:limit]
 
 
 def relay_result(relay: Relay, distance: float | None = None, *,
@@ -262,6 +304,13 @@ _POSTCODE = re.compile(r"\b(\d{5})\b")
 _DEPARTMENT = re.compile(r"^\s*(\d{2}|2[ab]|97\d)\s*$", re.IGNORECASE)
 
 
+def _starts_with(column: Any, prefix: str) -> ColumnElement[bool]:
+    """``column LIKE 'prefix%'`` as a range, which an index serves on SQLite too (its LIKE is
+    case-insensitive and so cannot use a plain index)."""
+    following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(column >= prefix, column < following)
+
+
 def _centre(platform_id: int, *, postcode: str | None = None, prefix: str | None = None,
             key: str | None = None, key_prefix: str | None = None
             ) -> tuple[float, float] | None:
@@ -273,22 +322,21 @@ def _centre(platform_id: int, *, postcode: str | None = None, prefix: str | None
     if postcode is not None:
         conditions = [(Relay, Relay.postcode == postcode), (School, School.postcode == postcode)]
     elif prefix is not None:
-        conditions = [(Relay, Relay.postcode.like(f"{prefix}%")),
-                      (School, School.postcode.like(f"{prefix}%"))]
+        conditions = [(Relay, _starts_with(Relay.postcode, prefix)),
+                      (School, _starts_with(School.postcode, prefix))]
     elif key is not None:
         conditions = [(Relay, Relay.commune_key == key)]
     elif key_prefix is not None:
-        conditions = [(Relay, Relay.commune_key.like(f"{key_prefix}%"))]
+        conditions = [(Relay, _starts_with(Relay.commune_key, key_prefix))]
     total_lat = total_lon = 0.0
     count = 0
     for model, condition in conditions:
+        # AVG and COUNT(column) skip places without coordinates (stored both or neither); an
+        # "IS NOT NULL" here would lead SQLite to the latitude index and a scan of everything.
         mean_lat, mean_lon, n = db.session().execute(
-            select(func.avg(model.latitude), func.avg(model.longitude), func.count()).where(
-                model.platform_id == platform_id,
-                model.latitude.is_not(None),
-                model.longitude.is_not(None),
-                condition,
-            )
+            select(func.avg(model.latitude), func.avg(model.longitude),
+                   func.count(model.latitude))
+            .where(model.platform_id == platform_id, condition)
         ).one()
         if n:
             total_lat += float(mean_lat) * n
@@ -342,7 +390,8 @@ def _by_commune(platform_id: int, key: str) -> Place | None:
     for exact in (True, False):
         found = _centre(platform_id, key=key) if exact else _centre(platform_id, key_prefix=key)
         if found:
-            condition = Relay.commune_key == key if exact else Relay.commune_key.like(f"{key}%")
+            condition = (Relay.commune_key == key if exact
+                         else _starts_with(Relay.commune_key, key))
             name = db.session().scalar(
                 select(Relay.commune).where(Relay.platform_id == platform_id, condition)
                 .order_by(Relay.commune).limit(1)

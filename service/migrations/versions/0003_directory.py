@@ -2,7 +2,8 @@
 
 Why: parents are pointed to the humans who can help them near home; places come from the
 national open data (re-imported by their id, hence the unique (platform_id, source_id)), and
-nearest search reads a latitude band of one platform, hence (platform_id, latitude).
+nearest search reads a latitude band of one platform and checks longitudes in the index,
+hence (platform_id, latitude, longitude).
 Revises: 0002
 """
 
@@ -52,7 +53,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('relay', schema=None) as batch_op:
         batch_op.create_index('ix_relay_platform_commune_key', ['platform_id', 'commune_key'], unique=False)
-        batch_op.create_index('ix_relay_platform_latitude', ['platform_id', 'latitude'], unique=False)
+        batch_op.create_index('ix_relay_platform_latitude', ['platform_id', 'latitude', 'longitude'], unique=False)
         batch_op.create_index('ix_relay_platform_postcode', ['platform_id', 'postcode'], unique=False)
 
     # ### end Alembic commands ###
