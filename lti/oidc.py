@@ -10,7 +10,7 @@ postMessage storage when the iframe has no cookies).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -109,7 +109,12 @@ def _with_query(url: str, params: Mapping[str, str]) -> str:
 
 
 def begin_login(
-    params: Mapping[str, str], *, registrations: RegistrationStore, tool: ToolConfig
+    params: Mapping[str, str],
+    *,
+    registrations: RegistrationStore,
+    tool: ToolConfig,
+    new_state: Callable[[LoginRequest], str] | None = None,
+    new_nonce: Callable[[LoginRequest], str] | None = None,
 ) -> AuthRedirect:
     """Answer a login initiation with the authentication request to send the browser to.
 
@@ -118,6 +123,9 @@ def begin_login(
     ``PlatformUnknown`` for an unknown issuer or client, ``ClientAmbiguous`` when the issuer
     has several clients and none is named, and ``DeploymentUnknown`` for a sent
     ``lti_deployment_id`` the registration does not have.
+
+    ``new_state`` and ``new_nonce`` let the caller mint self-verifying values (e.g. signed),
+    so that a login needs no storage write; by default both are random.
     """
     login = parse_login(params)
     if not tool.owns(login.target_link_uri):
@@ -128,8 +136,8 @@ def begin_login(
         and login.lti_deployment_id not in registration.deployment_ids
     ):
         raise DeploymentUnknown("this deployment is not registered")
-    state = secrets.token_urlsafe(32)
-    nonce = secrets.token_urlsafe(32)
+    state = new_state(login) if new_state else secrets.token_urlsafe(32)
+    nonce = new_nonce(login) if new_nonce else secrets.token_urlsafe(32)
     query = {
         "scope": "openid",
         "response_type": "id_token",

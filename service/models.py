@@ -3,12 +3,12 @@
 from service.db import Base
 from service.directory.models import Relay
 from service.events.models import Event, EventAttendance
-from service.launch.models import LtiHandoff, LtiLogin, ToolKeyRow
+from service.launch.models import LtiHandoff, LtiNonce, ToolKeyRow
 from service.platforms.models import Deployment, Platform
 from service.registration.models import RegistrationLink
 from service.schools.models import School
 
-__all__ = ["Base", "Deployment", "LtiHandoff", "LtiLogin", "Platform", "School", "ToolKeyRow"]
+__all__ = ["Base", "Deployment", "LtiHandoff", "LtiNonce", "Platform", "School", "ToolKeyRow"]
 __all__ += ["Event", "EventAttendance"]
 __all__ += ["Relay"]
 __all__ += ["RegistrationLink"]

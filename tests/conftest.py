@@ -9,13 +9,14 @@ from empty tables.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from service import create_app
 from service.db import Base
@@ -27,10 +28,24 @@ PG_URL = os.environ.get("RELAIS_TEST_DATABASE_URL")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    if PG_URL:
-        return PG_URL
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'relais.sqlite3'}"
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite in a temp folder, or a fresh PostgreSQL database created on the server that
+    ``RELAIS_TEST_DATABASE_URL`` names, and dropped at the end: concurrent runs (and tables
+    left by other branches) never meet."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'relais.sqlite3'}"
+        return
+    server = make_url(PG_URL).set(drivername="postgresql+psycopg")
+    name = f"{server.database or 'test'}_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def make_app(database_url: str, instance: str, **config: Any) -> Flask:

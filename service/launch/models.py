@@ -1,4 +1,4 @@
-"""What a launch needs to remember between the login and the id_token POST, and the tool keys."""
+"""What a launch must remember: nonces already used, handoffs to a new window, the tool keys."""
 
 from __future__ import annotations
 
@@ -8,24 +8,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.db import Base
 
 
-class LtiLogin(Base):
-    """One OIDC login: its state, the nonce sent to the platform, and when it was used.
+class LtiNonce(Base):
+    """A nonce accepted once: the primary key makes a second acceptance fail atomically, on
+    SQLite and on PostgreSQL alike, so two instances can never both accept the same id_token.
+    Rows are kept until the nonce could no longer be valid, then purged."""
 
-    The nonce is consumed with a single conditional UPDATE, which is atomic on SQLite and on
-    PostgreSQL, so two instances can never both accept the same id_token.
-    """
+    __tablename__ = "lti_nonce"
 
-    __tablename__ = "lti_login"
-
-    state: Mapped[str] = mapped_column(String(64), primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(64), unique=True)
-    issuer: Mapped[str] = mapped_column(String(500))
-    # The login parameters, to restart the flow at top level when the iframe has no cookies.
-    login_params: Mapped[str] = mapped_column(Text, default="{}")
-    # Hash of the secret put in the platform's storage (lti_storage_target), when used.
-    browser_secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[float] = mapped_column(Float, index=True)
-    used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ToolKeyRow(Base):

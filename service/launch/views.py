@@ -9,11 +9,7 @@ that grants access travels in a URL.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
-import secrets
-import time
 
 from flask import (
     Blueprint,
@@ -32,13 +28,10 @@ from lti.launch import validate
 from lti.oidc import begin_login
 from plugin import get_adapter
 from plugin.context import AdapterSettings
-from service import db
 from service.errors import ServiceError
 from service.identity import sign_in
 from service.launch import handoff as handoff_codes
-from service.launch import runtime
-from service.launch.models import LtiLogin
-from service.launch.stores import storable
+from service.launch import login_tokens, runtime
 from service.launch.tool_keys import tool_key_set
 from service.security import origin_of
 
@@ -56,7 +49,7 @@ def _params() -> dict[str, str]:
 
 def _set_state_cookie(response: Response, state: str) -> None:
     response.set_cookie(
-        STATE_COOKIE + state[:24],
+        STATE_COOKIE + login_tokens.short_name(state),
         state,
         max_age=int(current_app.config["LOGIN_TTL_SECONDS"]),
         path="/lti/",
@@ -68,7 +61,7 @@ def _set_state_cookie(response: Response, state: str) -> None:
 
 
 def _browser_state(state: str) -> str | None:
-    value = request.cookies.get(STATE_COOKIE + state[:24])
+    value = request.cookies.get(STATE_COOKIE + login_tokens.short_name(state))
     if value and hmac.compare_digest(value, state):
         return state
     return None
@@ -84,41 +77,24 @@ def _has_any_state_cookie() -> bool:
     return any(name.startswith(STATE_COOKIE) for name in request.cookies)
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 @bp.route("/lti/login", methods=["GET", "POST"])
 def login() -> Response:
-    params = _params()
-    auth = begin_login(params, registrations=runtime.registrations, tool=runtime.tool_config())
-    storage_secret = secrets.token_urlsafe(32) if auth.storage_target else None
-    saved = {
-        k: params[k]
-        for k in ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
-                  "lti_deployment_id", "lti_storage_target")
-        if k in params
-    }
-    with db.transaction() as tx:
-        tx.add(
-            LtiLogin(
-                state=auth.state,
-                nonce=auth.nonce,
-                issuer=auth.registration.issuer,
-                login_params=json.dumps(saved),
-                browser_secret_hash=_hash(storage_secret) if storage_secret else None,
-                expires_at=time.time() + float(current_app.config["LOGIN_TTL_SECONDS"]),
-            )
-        )
-    if storage_secret:
+    auth = begin_login(
+        _params(),
+        registrations=runtime.registrations,
+        tool=runtime.tool_config(),
+        new_state=login_tokens.new_state,
+        new_nonce=login_tokens.new_nonce,
+    )
+    if auth.storage_target:
         response = make_response(
             render_template(
                 "launch/storage_put.html",
                 auth_url=auth.url,
                 target=auth.storage_target,
                 platform_origin=origin_of(auth.registration.auth_login_url),
-                key=f"relais_{auth.state[:24]}",
-                value=storage_secret,
+                key=f"relais_{login_tokens.short_name(auth.state)}",
+                value=login_tokens.storage_secret(auth.state),
             )
         )
     else:
@@ -127,38 +103,33 @@ def login() -> Response:
     return response
 
 
-def _login_row(state: str) -> LtiLogin | None:
-    if not state or len(state) > 64 or not storable(state):
-        return None
-    row = db.session().get(LtiLogin, state)
-    if row is None or row.used_at is not None or row.expires_at < time.time():
-        return None
-    return row
-
-
 @bp.post("/lti/launch")
 def launch() -> Response | tuple[str, int] | str:
     form = _params()
     state = form.get("state", "")
     browser_state = _browser_state(state) if state else None
     cookies_work = browser_state is not None
-    if browser_state is None and state and not _has_any_state_cookie():
-        row = _login_row(state)
+    if (
+        browser_state is None
+        and state
+        and not _has_any_state_cookie()
+        and not runtime.nonces.was_used(form.get("id_token"))
+    ):
+        params = login_tokens.login_params(state)
         secret = form.get("relais_storage_secret")
-        if row is not None and row.browser_secret_hash and secret != "":
+        if params is not None and params.get("lti_storage_target") and secret != "":
             if secret is None:
                 # Ask the platform's storage for the secret we put there at login time.
-                params = json.loads(row.login_params)
                 return render_template(
                     "launch/storage_get.html",
                     form=form,
-                    target=params.get("lti_storage_target") or "_parent",
-                    platform_origin=_platform_origin(row.issuer),
-                    key=f"relais_{state[:24]}",
+                    target=params["lti_storage_target"],
+                    platform_origin=_platform_origin(str(params.get("iss", ""))),
+                    key=f"relais_{login_tokens.short_name(state)}",
                 )
-            if hmac.compare_digest(_hash(secret), row.browser_secret_hash):
+            if hmac.compare_digest(secret, login_tokens.storage_secret(state)):
                 browser_state = state
-        elif row is not None:
+        elif params is not None:
             # Neither cookie nor platform storage (it answered nothing, e.g. it timed out):
             # restart at top level, in a new window.
             return render_template("launch/new_window.html", state=state), 200
@@ -183,7 +154,11 @@ def launch() -> Response | tuple[str, int] | str:
         return render_template("launch/handoff.html", code=handoff_codes.issue(dict(session))), 200
     response = redirect(url_for("home.home"), code=303)
     response.delete_cookie(
-        STATE_COOKIE + state[:24], path="/lti/", secure=True, samesite="None", partitioned=True
+        STATE_COOKIE + login_tokens.short_name(state),
+        path="/lti/",
+        secure=True,
+        samesite="None",
+        partitioned=True,
     )
     return response
 
@@ -208,10 +183,9 @@ def handoff() -> Response:
 def relaunch() -> Response:
     """Restart the OIDC flow at top level with the parameters of a login whose cookie the
     iframe lost. The platform authenticates the person again; nothing is carried over."""
-    row = _login_row(request.form.get("state", ""))
-    if row is None:
+    params = login_tokens.login_params(request.form.get("state", ""))
+    if params is None:
         raise ServiceError("login_expired", 400)
-    params = json.loads(row.login_params)
     # At top level there is no platform frame to keep storage for us; first-party cookies work.
     params.pop("lti_storage_target", None)
     return redirect(url_for("launch.login", **params), code=303)

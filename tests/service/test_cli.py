@@ -213,7 +213,7 @@ def test_db_upgrade_creates_a_fresh_database_then_changes_nothing(tmp_path):
         assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
         engine = app.extensions["relais_engine"]
         tables = set(inspect(engine).get_table_names())
-        assert {"platform", "deployment", "lti_login", "lti_handoff", "tool_key"} <= tables
+        assert {"platform", "deployment", "lti_nonce", "lti_handoff", "tool_key"} <= tables
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
         assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
