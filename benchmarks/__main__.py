@@ -19,6 +19,7 @@ from benchmarks._table import Row, print_table
 BENCHES: list[str] = [
     "benchmarks.launch_validation",
     "benchmarks.http_launches",
+    "benchmarks.directory",
 ]
 
 
