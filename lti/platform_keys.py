@@ -73,6 +73,8 @@ class _Entry:
     keys: dict[str, tuple[tuple[int, int], rsa.RSAPublicKey]] = field(default_factory=dict)
     expires_at: float = 0.0  # fresh until then
     last_attempt: float = float("-inf")  # last fetch, successful or not
+    # Kids looked for and still absent after a fetch: they wait for the full interval.
+    missing: set[str] = field(default_factory=set)
 
 
 class PlatformKeyCache:
@@ -89,6 +91,7 @@ class PlatformKeyCache:
         clock: Clock,
         *,
         min_refetch_interval: float = 10.0,
+        new_kid_interval: float = 1.0,
         default_max_age: float = 300,
         max_max_age: float = 86400,
         min_max_age: float = 60,
@@ -97,6 +100,7 @@ class PlatformKeyCache:
         self.http = http
         self.clock = clock
         self.min_refetch_interval = min_refetch_interval
+        self.new_kid_interval = new_kid_interval
         self.default_max_age = default_max_age
         self.max_max_age = max_max_age
         self.min_max_age = min_max_age
@@ -124,8 +128,16 @@ class PlatformKeyCache:
             if fresh and kid in entry.keys:
                 return entry.keys[kid][1]
             failed = False
-            if now - entry.last_attempt >= self.min_refetch_interval:
+            # A kid never looked for may be a fresh rotation: refetch after a short pause
+            # (one second), so a platform rotating just after our last fetch loses no launch.
+            # A kid already missing after a fetch (forged, or a typo) waits the full interval:
+            # a flood of forged kids costs the platform at most one fetch a second.
+            since = now - entry.last_attempt
+            interval = self.min_refetch_interval if kid in entry.missing else self.new_kid_interval
+            if since >= interval:
                 failed = not self._fetch(jwks_url, entry, now)
+                if not failed and kid not in entry.keys:
+                    entry.missing.add(kid)
             if kid in entry.keys:
                 return entry.keys[kid][1]  # possibly stale: better than refusing every launch
             if failed or not entry.keys:
@@ -163,6 +175,7 @@ class PlatformKeyCache:
                     continue
                 keys[kid] = (numbers, key)
         entry.keys = keys
+        entry.missing.clear()
         entry.expires_at = now + self._max_age(response.headers)
         return True
 

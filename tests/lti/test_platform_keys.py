@@ -115,13 +115,39 @@ def test_refetch_is_rate_limited(
 ) -> None:
     keys = cache(http, clock, min_refetch_interval=10.0)
     keys.public_key(URL, platform.kid)
+    clock.advance(1)
+    assert code_of(keys, "forged") == "jwt_kid_unknown"
+    assert http.fetches == 2  # a kid never seen: one refetch, it may be a fresh rotation
     for _ in range(5):
         assert code_of(keys, "forged") == "jwt_kid_unknown"
         clock.advance(1)
-    assert http.fetches == 1  # the first fetch was less than 10 s ago
+    assert http.fetches == 2  # the same kid, still missing: it waits the full 10 s
     clock.advance(10)
     code_of(keys, "forged")
-    assert http.fetches == 2
+    assert http.fetches == 3
+
+
+def test_a_flood_of_new_kids_costs_at_most_one_fetch_a_second(
+    http: FakeHttpClient, clock: FakeClock, platform: FakePlatform
+) -> None:
+    keys = cache(http, clock, min_refetch_interval=10.0)
+    keys.public_key(URL, platform.kid)
+    for second in range(3):
+        clock.advance(1)
+        for n in range(50):
+            code_of(keys, f"forged-{second}-{n}")
+    assert http.fetches == 1 + 3
+
+
+def test_a_rotation_just_after_a_fetch_loses_no_launch(
+    http: FakeHttpClient, clock: FakeClock, platform: FakePlatform
+) -> None:
+    keys = cache(http, clock, min_refetch_interval=10.0)
+    keys.public_key(URL, platform.kid)
+    rotated = FakePlatform(kid="platform-key-2", key_name="rotated")
+    http.serve_json(URL, {"keys": platform.jwks()["keys"] + rotated.jwks()["keys"]})
+    clock.advance(1)  # well inside the 10 s interval
+    assert isinstance(keys.public_key(URL, "platform-key-2"), rsa.RSAPublicKey)
 
 
 def test_twenty_concurrent_launches_with_an_unknown_kid_fetch_once(
