@@ -21,10 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from service import cli, csrf, db, errors, i18n, security
+    from service import cli, csrf, db, errors, i18n, ratelimit, security
     from service.directory import views as directory_views
     from service.events import admin as events_admin
     from service.events import views as events_views
+    from service.help import views as help_views
     from service.home import views as home_views
     from service.launch import views as launch_views
     from service.parents import views as parents_views
@@ -35,8 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
+    ratelimit.init_app(app)
     app.register_blueprint(launch_views.bp)
     app.register_blueprint(home_views.bp)
+    app.register_blueprint(help_views.bp)
     app.register_blueprint(directory_views.bp)
     app.register_blueprint(parents_views.bp)
     app.register_blueprint(events_views.bp)

@@ -29,6 +29,14 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Days a parent's phone number is kept at most (the consent sentence promises it);
+    # `relais requests purge` erases older ones.
+    "RETENTION_DAYS": 90,
+    # Per client address: opening a request by its code (guessing is slowed to a crawl), and
+    # the public "be called back" form (requests stored, and attempts of any kind).
+    "HELP_LOOKUP_LIMIT": "10/minute",
+    "HELP_PUBLIC_SUBMIT_LIMIT": "5/hour",
+    "HELP_PUBLIC_TRIES_LIMIT": "30/hour",
     # What Relais says about itself when it registers on a platform (dynamic registration).
     "REGISTRATION_CLIENT_NAME": "Relais",
     "REGISTRATION_DESCRIPTION": "Aide les parents à suivre la scolarité : guides pas à pas, "

@@ -3,6 +3,7 @@
 from service.db import Base
 from service.directory.models import Relay
 from service.events.models import Event, EventAttendance
+from service.help.models import HelpAssignment, HelpRequest, HelpRequestEvent, RoutingRule
 from service.launch.models import LtiHandoff, LtiNonce, ToolKeyRow
 from service.platforms.models import Deployment, Platform
 from service.registration.models import RegistrationLink
@@ -12,3 +13,4 @@ __all__ = ["Base", "Deployment", "LtiHandoff", "LtiNonce", "Platform", "School",
 __all__ += ["Event", "EventAttendance"]
 __all__ += ["Relay"]
 __all__ += ["RegistrationLink"]
+__all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
