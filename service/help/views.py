@@ -254,7 +254,7 @@ def status(code: str) -> Any:
     database = db.session()
     found = services.find_request(database, code, current())
     if found is None:
-        return _not_found()
+        return _not_found(code[:40])
     school = database.get(School, found.school_id) if found.school_id is not None else None
     return render_template(
         "help/status.html",
@@ -285,7 +285,7 @@ def cancel(code: str) -> Any:
     with db.transaction() as tx:
         found = services.find_request(tx, code, who)
         if found is None:
-            return _not_found()
+            return _not_found(code[:40])
         services.cancel(tx, found, actor_kind=actor_kind, actor_id=actor_id)
         shown = codes.display(found.code)
     return redirect(url_for("help.status", code=shown, fait="annulee"), code=303)
@@ -299,7 +299,7 @@ def erase_phone(code: str) -> Any:
     with db.transaction() as tx:
         found = services.find_request(tx, code, who)
         if found is None:
-            return _not_found()
+            return _not_found(code[:40])
         services.erase_phone(tx, found, actor_kind=actor_kind, actor_id=actor_id)
         shown = codes.display(found.code)
     return redirect(url_for("help.status", code=shown, fait="numero-efface"), code=303)

@@ -322,6 +322,7 @@ def test_unknown_and_malformed_codes_get_the_same_answer(parent: FlaskClient) ->
         assert page(response).body["data-error"] == "not_found"
         answers.append(re.search(r'<p class="error-message" id="error-code">(.*?)</p>', html)[1])
     assert len(set(answers)) == 1
+    assert 'value="ABCD-EFGH"' in parent.get("/demande/ABCD-EFGH").get_data(as_text=True)
     response = parent.get("/demande?code=")
     assert response.status_code == 400
     assert "Écrivez le code de votre demande." in response.get_data(as_text=True)
