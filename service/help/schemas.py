@@ -33,7 +33,9 @@ from service.topics import TOPICS
 
 # Something that reads as markup: a tag, a comment, a doctype. "<3" or "a < b" stay allowed.
 _MARKUP = re.compile(r"<\s*[/!?]?\s*[a-zA-Z]|<!--|&#?\w+;")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# The wizard's hidden fields and their column sizes (HelpRequest.step, HelpRequest.device).
+HIDDEN_MAX = {"step": 40, "device": 20}
 
 # Fields in the order the form shows them, so the error summary reads top to bottom.
 CALLBACK_FIELDS = ("phone", "moments", "language", "topic", "first_name", "message", "consent")
@@ -155,16 +157,23 @@ class CallbackSchema(Schema):
         error_messages=_required(_l("Pour être rappelé, cochez cette case.")),
     )
     # Set by the wizard's "Je bloque ici"; hidden fields, never typed by the parent.
-    step = fields.String(load_default=None, validate=validate.Regexp(_SLUG))
-    device = fields.String(load_default=None, validate=validate.Regexp(_SLUG))
+    step = fields.String(
+        load_default=None,
+        validate=[validate.Regexp(_SLUG), validate.Length(max=HIDDEN_MAX["step"])],
+    )
+    device = fields.String(
+        load_default=None,
+        validate=[validate.Regexp(_SLUG), validate.Length(max=HIDDEN_MAX["device"])],
+    )
 
     def __init__(self, languages: Iterable[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.languages = tuple(languages)
 
     @staticmethod
-    def slug_ok(value: str) -> bool:
-        return bool(_SLUG.match(value))
+    def hidden_ok(name: str, value: str) -> bool:
+        """Whether a wizard value (``step``, ``device``) from a link can be carried along."""
+        return len(value) <= HIDDEN_MAX[name] and bool(_SLUG.match(value))
 
     @pre_load
     def _tidy(self, data: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:

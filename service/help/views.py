@@ -83,7 +83,7 @@ def _initial(args: MultiDict[str, str]) -> dict[str, Any]:
         values["topic"] = args["topic"]
     for name in HIDDEN_FIELDS:
         value = args.get(name, "")
-        if value and CallbackSchema.slug_ok(value):
+        if value and CallbackSchema.hidden_ok(name, value):
             values[name] = value
     return values
 

@@ -26,6 +26,8 @@ NASTY = [
 ]
 text = st.one_of(st.sampled_from(NASTY), st.text(max_size=80),
                  st.text(alphabet=st.characters(codec="utf-8"), max_size=600))
+# Wizard values around their column sizes (step 40, device 20).
+slugs = st.from_regex(r"[a-z0-9][a-z0-9_-]{10,45}", fullmatch=True)
 field_values = st.fixed_dictionaries(
     {},
     optional={
@@ -36,8 +38,8 @@ field_values = st.fixed_dictionaries(
         "message": text,
         "consent": st.one_of(text, st.just("yes")),
         "moments": st.lists(st.one_of(text, st.sampled_from(MOMENTS)), max_size=7),
-        "step": st.one_of(text, st.just("email")),
-        "device": st.one_of(text, st.just("iphone")),
+        "step": st.one_of(text, st.just("email"), slugs),
+        "device": st.one_of(text, st.just("iphone"), slugs),
     },
 )
 # One field changed in an otherwise valid form: the bad field alone must be caught.
