@@ -30,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.launch import views as launch_views
     from service.parents import views as parents_views
     from service.registration import views as registration_views
+    from service.teachers import views as teachers_views
 
     db.init_app(app)
     i18n.init_app(app)
@@ -45,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(events_views.bp)
     app.register_blueprint(events_admin.bp)
     app.register_blueprint(registration_views.bp)
+    app.register_blueprint(teachers_views.bp)
     cli.init_app(app)
     return app
 

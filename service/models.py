@@ -8,9 +8,11 @@ from service.launch.models import LtiHandoff, LtiNonce, ToolKeyRow
 from service.platforms.models import Deployment, Platform
 from service.registration.models import RegistrationLink
 from service.schools.models import School
+from service.teachers.models import ClassSettings, ClassVisit, DeepLinkRequest
 
 __all__ = ["Base", "Deployment", "LtiHandoff", "LtiNonce", "Platform", "School", "ToolKeyRow"]
 __all__ += ["Event", "EventAttendance"]
 __all__ += ["Relay"]
 __all__ += ["RegistrationLink"]
 __all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
+__all__ += ["ClassSettings", "ClassVisit", "DeepLinkRequest"]

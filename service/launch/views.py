@@ -34,6 +34,7 @@ from service.launch import handoff as handoff_codes
 from service.launch import login_tokens, runtime
 from service.launch.tool_keys import tool_key_set
 from service.security import origin_of
+from service.teachers.launch import after_launch, take_landing
 
 bp = Blueprint("launch", __name__)
 
@@ -148,11 +149,13 @@ def launch() -> Response | tuple[str, int] | str:
         raise ServiceError("platform_unknown", 400)
     context = get_adapter(platform.adapter).to_context(data, AdapterSettings())
     sign_in(platform.platform_id, platform.name, context)
+    # A deep-linking request lands on the picker, a link's view on its page.
+    after_launch(data, context, platform.platform_id)
     if not cookies_work:
         # The launch is proven, but this iframe keeps no cookie: continue in a new window
         # with a one-time code carried in a POST body.
         return render_template("launch/handoff.html", code=handoff_codes.issue(dict(session))), 200
-    response = redirect(url_for("home.home"), code=303)
+    response = redirect(take_landing() or url_for("home.home"), code=303)
     response.delete_cookie(
         STATE_COOKIE + login_tokens.short_name(state),
         path="/lti/",
@@ -176,7 +179,7 @@ def handoff() -> Response:
     session.clear()
     session.update(data)
     session.permanent = True
-    return redirect(url_for("home.home"), code=303)
+    return redirect(take_landing() or url_for("home.home"), code=303)
 
 
 @bp.post("/lti/relaunch")
