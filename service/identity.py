@@ -7,6 +7,7 @@ is scoped with ``current().platform_id``.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import wraps
@@ -34,6 +35,17 @@ class Identity:
     view: str | None = None
 
 
+# Ids are stored in columns of 255 characters; LTI allows longer ones. A longer id is kept
+# as its hash: still unique and stable for that class or link, never truncated into another.
+_MAX_ID = 255
+
+
+def bounded_id(value: str | None) -> str | None:
+    if value is None or len(value) <= _MAX_ID:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
 def sign_in(platform_id: int, platform_name: str, ctx: LaunchContext) -> Identity:
     identity = Identity(
         platform_id=platform_id,
@@ -41,9 +53,9 @@ def sign_in(platform_id: int, platform_name: str, ctx: LaunchContext) -> Identit
         audience=str(ctx.audience),
         user_id=ctx.user_id,
         display_name=ctx.display_name,
-        class_id=ctx.class_id,
+        class_id=bounded_id(ctx.class_id),
         class_title=ctx.class_title,
-        link_id=ctx.link_id,
+        link_id=bounded_id(ctx.link_id),
         children_ids=tuple(ctx.children_ids),
         view=ctx.view,
     )
