@@ -22,6 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
     from service import cli, csrf, db, errors, i18n, ratelimit, security
+    from service.admin import views as admin_views
     from service.directory import views as directory_views
     from service.events import admin as events_admin
     from service.events import views as events_views
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.home import views as home_views
     from service.launch import views as launch_views
     from service.parents import views as parents_views
+    from service.privacy import views as privacy_views
     from service.registration import views as registration_views
     from service.teachers import views as teachers_views
 
@@ -47,6 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(events_admin.bp)
     app.register_blueprint(registration_views.bp)
     app.register_blueprint(teachers_views.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(privacy_views.bp)
     cli.init_app(app)
     return app
 

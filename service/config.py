@@ -44,4 +44,7 @@ DEFAULTS: dict[str, object] = {
     # Tool-level custom parameters, sent with every launch; per-link ones (audience=parents)
     # are set on each activity. This one lets support tell a dynamically registered tool.
     "REGISTRATION_CUSTOM_PARAMETERS": {"relais_registration": "dynamic"},
+    # Purge what is past each platform's retention period once a day, on a request (no
+    # scheduler needed). Unset: on, except under tests. `relais purge` runs it at once.
+    "AUTO_PURGE": None,
 }

@@ -1,11 +1,13 @@
 """Every model, imported once so that Alembic sees the whole schema."""
 
+from service.admin.models import PlatformSettings
 from service.db import Base
 from service.directory.models import Relay
 from service.events.models import Event, EventAttendance
 from service.help.models import HelpAssignment, HelpRequest, HelpRequestEvent, RoutingRule
 from service.launch.models import LtiHandoff, LtiNonce, ToolKeyRow
 from service.platforms.models import Deployment, Platform
+from service.privacy.models import AuditEntry, MaintenanceRun
 from service.registration.models import RegistrationLink
 from service.schools.models import School
 from service.teachers.models import ClassSettings, ClassVisit, DeepLinkRequest
@@ -14,5 +16,6 @@ __all__ = ["Base", "Deployment", "LtiHandoff", "LtiNonce", "Platform", "School",
 __all__ += ["Event", "EventAttendance"]
 __all__ += ["Relay"]
 __all__ += ["RegistrationLink"]
+__all__ += ["AuditEntry", "MaintenanceRun", "PlatformSettings"]
 __all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
 __all__ += ["ClassSettings", "ClassVisit", "DeepLinkRequest"]

@@ -27,7 +27,8 @@ from flask import (
 from lti.launch import validate
 from lti.oidc import begin_login
 from plugin import get_adapter
-from plugin.context import AdapterSettings
+from service import db
+from service.admin.settings import adapter_settings
 from service.errors import ServiceError
 from service.identity import sign_in
 from service.launch import handoff as handoff_codes
@@ -147,7 +148,9 @@ def launch() -> Response | tuple[str, int] | str:
     platform = runtime.registrations.platform(data.issuer, data.client_id)
     if platform is None:  # removed between validation and now
         raise ServiceError("platform_unknown", 400)
-    context = get_adapter(platform.adapter).to_context(data, AdapterSettings())
+    # How this platform says who is a parent, a teacher, an admin (its admins set it).
+    settings = adapter_settings(platform.platform_id, db.session())
+    context = get_adapter(platform.adapter).to_context(data, settings)
     sign_in(platform.platform_id, platform.name, context)
     # A deep-linking request lands on the picker, a link's view on its page.
     after_launch(data, context, platform.platform_id)
