@@ -10,6 +10,7 @@ that grants access travels in a URL.
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 
 from flask import (
     Blueprint,
@@ -30,7 +31,7 @@ from plugin import get_adapter
 from service import db
 from service.admin.settings import adapter_settings
 from service.errors import ServiceError
-from service.identity import sign_in
+from service.identity import bounded_id, sign_in
 from service.launch import handoff as handoff_codes
 from service.launch import login_tokens, runtime
 from service.launch.tool_keys import tool_key_set
@@ -151,6 +152,10 @@ def launch() -> Response | tuple[str, int] | str:
     # How this platform says who is a parent, a teacher, an admin (its admins set it).
     settings = adapter_settings(platform.platform_id, db.session())
     context = get_adapter(platform.adapter).to_context(data, settings)
+    # Ids beyond our 255-character columns travel on as their hash, everywhere.
+    context = replace(
+        context, class_id=bounded_id(context.class_id), link_id=bounded_id(context.link_id)
+    )
     sign_in(platform.platform_id, platform.name, context)
     # A deep-linking request lands on the picker, a link's view on its page.
     after_launch(data, context, platform.platform_id)
