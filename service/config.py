@@ -28,6 +28,9 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_PARTITIONED": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # The session is re-signed only when it changes: re-signing it on every page was about a
+    # tenth of a page's CPU, and a launch sets a fresh one anyway.
+    "SESSION_REFRESH_EACH_REQUEST": False,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # Days a parent's phone number is kept at most (the consent sentence promises it);
     # `relais requests purge` erases older ones.
