@@ -23,6 +23,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from service import cli, csrf, db, errors, i18n, ratelimit, security
     from service.admin import views as admin_views
+    from service.api import admin as api_admin
+    from service.api import views as api_views
     from service.directory import views as directory_views
     from service.events import admin as events_admin
     from service.events import views as events_views
@@ -51,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(teachers_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(privacy_views.bp)
+    app.register_blueprint(api_views.bp)
+    app.register_blueprint(api_admin.bp)
     cli.init_app(app)
     return app
 

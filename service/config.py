@@ -50,4 +50,6 @@ DEFAULTS: dict[str, object] = {
     # Purge what is past each platform's retention period once a day, on a request (no
     # scheduler needed). Unset: on, except under tests. `relais purge` runs it at once.
     "AUTO_PURGE": None,
+    # Calls to /api/v1 per token (per client address without one).
+    "API_RATE_LIMIT": "600/minute",
 }

@@ -1,6 +1,7 @@
 """Every model, imported once so that Alembic sees the whole schema."""
 
 from service.admin.models import PlatformSettings
+from service.api.models import ApiToken
 from service.db import Base
 from service.directory.models import Relay
 from service.events.models import Event, EventAttendance
@@ -17,5 +18,6 @@ __all__ += ["Event", "EventAttendance"]
 __all__ += ["Relay"]
 __all__ += ["RegistrationLink"]
 __all__ += ["AuditEntry", "MaintenanceRun", "PlatformSettings"]
+__all__ += ["ApiToken"]
 __all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
 __all__ += ["ClassSettings", "ClassVisit", "DeepLinkRequest"]

@@ -68,7 +68,7 @@ ENTRIES: tuple[tuple[str, object, object, str], ...] = (
     ("privacy.admin_person", _l("Données personnelles"),
      _l("Exporter ou effacer les données d'une personne"), "lock"),
     ("admin.journal", _l("Journal"), _l("Qui a fait quoi, et quand"), "clock"),
-    ("api_admin.tokens", _l("Jetons d'API"), _l("Pour les systèmes de la plateforme"), "key"),
+    ("api_admin.tokens_page", _l("Jetons d'API"), _l("Pour les systèmes de la plateforme"), "key"),
 )
 
 SETTINGS_LABELS = {

@@ -102,7 +102,8 @@ def test_the_admin_home_lists_every_admin_page(app: Flask, admin: FlaskClient) -
     assert home.status_code == 200 and page.error is None
     body = text(home)
     for path in ("/admin/reglages", "/admin/etablissements", "/admin/publics",
-                 "/admin/demandes", "/admin/journal"):
+                 "/admin/demandes", "/admin/journal", "/admin/donnees-personnelles",
+                 "/admin/jetons"):
         assert f'href="{path}"' in body, path
     # Others' admin pages, when this instance has them.
     for endpoint, path in (("directory.admin_list", "/admin/relais"),
