@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -101,9 +102,8 @@ class LaunchHelper:
         sent = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
         if not sent:  # the platform-storage page: the redirect URL is in the page
             body = response.get_data(as_text=True)
-            start = body.index('id="go" class="button" href="') + len('id="go" class="button" href="')
-            from html import unescape
-
+            marker = 'id="go" class="button" href="'
+            start = body.index(marker) + len(marker)
             url = unescape(body[start:body.index('"', start)])
             sent = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
         return sent["state"], sent["nonce"], response
