@@ -20,9 +20,11 @@ from lti.dynamic_registration import (
     read_initiation,
     register,
 )
+from service import db
 from service.errors import ServiceError
 from service.launch import runtime
 from service.platforms.registry import PlatformInput
+from service.privacy import audit
 from service.registration import links
 from service.registration.cli import commands
 from service.security import origin_of
@@ -96,4 +98,8 @@ def start(token: str) -> tuple[str, int]:
         raise
     log.info("registered platform %s (issuer %s, client %s, deployment %s, adapter %s)",
              platform.name, platform.issuer, platform.client_id, result.deployment_id, adapter)
+    with db.transaction() as tx:
+        audit.record(tx, platform.id, "platform_registered", actor_kind="operator",
+                     detail=f"{configuration.product_family_code or 'lti'} "
+                            f"{configuration.version}".strip()[:300])
     return render_template("registration/done.html", platform=platform, adapter=adapter), 200

@@ -279,6 +279,13 @@ def test_register_in_one_paste_then_launch_through_the_new_platform(
         assert platform.name == urlsplit(stub.issuer).netloc
     row = link_row(app, path)
     assert row.used_at is not None and row.platform_id is not None
+    with app.app_context():
+        from service.privacy.models import AuditEntry
+
+        entry = db.session().scalar(select(AuditEntry))
+        assert (entry.platform_id, entry.action, entry.actor_kind) == (
+            row.platform_id, "platform_registered", "operator")
+        assert entry.detail == "moodle 4.1.2"
 
     # A launch through the platform just registered (its keys fetched over HTTP).
     launched = launch_through(client, stub)
