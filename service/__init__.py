@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.help import views as help_views
     from service.home import views as home_views
     from service.launch import views as launch_views
+    from service.onboarding import views as onboarding_views
     from service.parents import views as parents_views
     from service.privacy import views as privacy_views
     from service.registration import views as registration_views
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(help_views.bp)
     app.register_blueprint(directory_views.bp)
     app.register_blueprint(parents_views.bp)
+    app.register_blueprint(onboarding_views.bp)
     app.register_blueprint(events_views.bp)
     app.register_blueprint(events_admin.bp)
     app.register_blueprint(registration_views.bp)

@@ -52,4 +52,7 @@ DEFAULTS: dict[str, object] = {
     "AUTO_PURGE": None,
     # Calls to /api/v1 per token (per client address without one).
     "API_RATE_LIMIT": "600/minute",
+    # What each platform's parents use, for the wizard's path: platform id -> a list among
+    # pronote, ent_app, educonnect (`relais wizard set-tools` wins). Default: Pronote+EduConnect.
+    "PLATFORM_TOOLS": {},
 }

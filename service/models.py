@@ -7,6 +7,7 @@ from service.directory.models import Relay
 from service.events.models import Event, EventAttendance
 from service.help.models import HelpAssignment, HelpRequest, HelpRequestEvent, RoutingRule
 from service.launch.models import LtiHandoff, LtiNonce, ToolKeyRow
+from service.onboarding.models import WizardProgress, WizardTools
 from service.platforms.models import Deployment, Platform
 from service.privacy.models import AuditEntry, MaintenanceRun
 from service.registration.models import RegistrationLink
@@ -21,3 +22,4 @@ __all__ += ["AuditEntry", "MaintenanceRun", "PlatformSettings"]
 __all__ += ["ApiToken"]
 __all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
 __all__ += ["ClassSettings", "ClassVisit", "DeepLinkRequest"]
+__all__ += ["WizardProgress", "WizardTools"]

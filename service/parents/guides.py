@@ -18,6 +18,9 @@ translators can edit it and a page can render it with everything escaped: no HTM
 
 A broken file stops the loading with a ``GuideError`` naming the file and the line: content is
 checked by the tests and at the first request, never half-shown to a parent.
+
+``parse_document`` is the shared part (front matter and numbered steps); the wizard's step
+files (``service/onboarding/content.py``) use it with their own front matter keys.
 """
 
 from __future__ import annotations
@@ -80,11 +83,12 @@ def known_pictos() -> frozenset[str]:
     return frozenset(p.stem for p in PICTOS_DIR.glob("*.svg"))
 
 
-def parse_guide(text: str, *, topic: str, locale: str, path: Path | str = "<guide>",
-                pictos: Iterable[str] | None = None) -> Guide:
-    """Parse one guide file; raise ``GuideError`` on anything it does not expect."""
-    if topic not in TOPICS:
-        raise GuideError(path, 1, f"unknown topic {topic!r} (known: {', '.join(TOPICS)})")
+def parse_document(
+    text: str, *, path: Path | str = "<content>", pictos: Iterable[str] | None = None
+) -> tuple[dict[str, object], list[Step], int]:
+    """Split a content file into its front matter and its numbered steps, checking the shape
+    both share (guides, wizard steps). Returns ``(meta, steps, first_step_line)``; the caller
+    checks which keys it accepts. Raises ``GuideError``."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise GuideError(path, 1, "a guide starts with a '---' line")
@@ -95,6 +99,15 @@ def parse_guide(text: str, *, topic: str, locale: str, path: Path | str = "<guid
     meta = _front_matter(lines[1:end], path, first_line=2)
     steps = _steps(lines[end + 1:], path, first_line=end + 2,
                    pictos=frozenset(pictos) if pictos is not None else known_pictos())
+    return meta, steps, end + 2
+
+
+def parse_guide(text: str, *, topic: str, locale: str, path: Path | str = "<guide>",
+                pictos: Iterable[str] | None = None) -> Guide:
+    """Parse one guide file; raise ``GuideError`` on anything it does not expect."""
+    if topic not in TOPICS:
+        raise GuideError(path, 1, f"unknown topic {topic!r} (known: {', '.join(TOPICS)})")
+    meta, steps, steps_line = parse_document(text, path=path, pictos=pictos)
 
     title = meta.pop("title", "")
     summary = meta.pop("summary", "")
@@ -119,13 +132,14 @@ def parse_guide(text: str, *, topic: str, locale: str, path: Path | str = "<guid
     if meta:
         raise GuideError(path, 1, f"unknown front matter key {next(iter(meta))!r}")
     if len(steps) < 2:
-        raise GuideError(path, end + 2, "a guide has at least two steps")
+        raise GuideError(path, steps_line, "a guide has at least two steps")
     guide = Guide(topic=topic, locale=locale, title=title, summary=summary, steps=tuple(steps),
                   links=tuple(links), dates=tuple(key_dates))
     return _french_spaces(guide) if locale == "fr" else guide
 
 
-def _nbsp(text: str) -> str:
+def french_spaces(text: str) -> str:
+    """French typography: a no-break space before : ; ! ? » and after «."""
     for pattern, replacement in _FR_SPACES:
         text = pattern.sub(replacement, text)
     return text
@@ -133,10 +147,10 @@ def _nbsp(text: str) -> str:
 
 def _french_spaces(guide: Guide) -> Guide:
     return Guide(
-        topic=guide.topic, locale=guide.locale, title=_nbsp(guide.title),
-        summary=_nbsp(guide.summary), links=guide.links,
-        steps=tuple(Step(s.picto, tuple(map(_nbsp, s.sentences))) for s in guide.steps),
-        dates=tuple(KeyDate(_nbsp(d.when), _nbsp(d.what)) for d in guide.dates),
+        topic=guide.topic, locale=guide.locale, title=french_spaces(guide.title),
+        summary=french_spaces(guide.summary), links=guide.links,
+        steps=tuple(Step(s.picto, tuple(map(french_spaces, s.sentences))) for s in guide.steps),
+        dates=tuple(KeyDate(french_spaces(d.when), french_spaces(d.what)) for d in guide.dates),
     )
 
 

@@ -96,16 +96,16 @@ def test_parent_home_shows_the_entries_and_no_dead_link(client, launcher: Launch
     for words in ("J'ai besoin d'aide", "Les prochains rendez-vous", "Retrouver ma demande"):
         assert words in text
     assert {"/aide", "/rendez-vous", "/demande"} <= set(page.links)
-    # The wizard is another feature: no entry until its page exists.
-    assert "Prendre en main pas à pas" not in text
+    # The wizard (service/onboarding) exists: its entry leads to it.
+    assert "Prendre en main pas à pas" in text and "/pas-a-pas" in page.links
     assert page.tags["svg"] >= 2
 
 
-def test_parent_home_shows_the_wizard_once_it_exists(app: Flask, client, launcher):
-    app.add_url_rule("/pas-a-pas", endpoint="onboarding.start", view_func=lambda: "wizard")
+def test_parent_home_hides_the_wizard_while_it_does_not_exist(app: Flask, client, launcher):
+    del app.view_functions["onboarding.start"]  # as before service/onboarding existed
     home = launcher.as_(client, "parent")
-    assert "Prendre en main pas à pas" in text_of(home)
-    assert "/pas-a-pas" in page_of(home).links
+    assert "Prendre en main pas à pas" not in text_of(home)
+    assert "/pas-a-pas" not in page_of(home).links
 
 
 # --- help panel and guides -----------------------------------------------------------------
