@@ -239,3 +239,25 @@ def test_read_aloud_is_offered_only_where_the_browser_can_speak(
     else:
         expect(button).to_have_count(0)
         expect(frame.locator("#read-aloud")).to_be_hidden()
+
+
+def test_in_arabic_a_step_reads_right_to_left_and_stays_accessible(
+    phone_on: Callable[..., BrowserContext], launch: Callable[[Page], Frame]
+) -> None:
+    page = phone_on().new_page()
+    walk = Walk(page, "wizard-ar")
+    frame = launch(page)
+    with frame.expect_navigation():
+        frame.get_by_role("navigation", name="Langue").get_by_role("link", name="العربية").click()
+    frame.goto(frame.url.split("/home")[0] + "/pas-a-pas/etape/device")
+    expect(frame.locator("html")).to_have_attribute("dir", "rtl")
+    # The words are not translated yet: French, marked as such, read left to right.
+    expect(frame.locator("h1")).to_have_attribute("lang", "fr")
+    walk.check(frame, "1-device")
+    # Logical properties: the radio sits at the start of its row, on the right, clear of the
+    # words (which stay left to right inside).
+    for code in ("android", "iphone", "computer", "none"):
+        radio = frame.locator(f"#field-answer-{code}").bounding_box()
+        words = frame.locator(f"label[for=field-answer-{code}] span").bounding_box()
+        assert radio is not None and words is not None
+        assert radio["x"] >= words["x"] + words["width"], code
