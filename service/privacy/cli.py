@@ -20,7 +20,7 @@ def purge_command() -> None:
     for done in report:
         click.echo(f"{done.platform}: {done.help_requests} help requests, "
                    f"{done.wizard_progress} wizard progress, {done.class_visits} class visits, "
-                   f"{done.phones} phone numbers")
+                   f"{done.messages} messages, {done.phones} phone numbers")
     if not report:
         click.echo("no platform")
 

@@ -6,6 +6,8 @@ What Relais keeps about a parent, and so what these functions reach:
 - the wizard's progress (``wizard_progress``) and the classes they opened Relais from
   (``class_visit``, the teachers' count of families reached), when those features are part
   of the instance (``PERSONAL_ROWS``);
+- the notifications' outbox: messages to their number, and about their requests;
+- their volunteer profile, if they signed up as a parent ressource (erased on request only);
 - the audit log's pseudonyms of the person (rewritten on erasure).
 Nothing else holds a parent's data: events count "J'y serai" without a name, relays and
 schools are the helpers' public contacts.
@@ -50,12 +52,17 @@ class PersonalRows:
     updated: str  # the column compared with the retention cutoff
     fields: tuple[str, ...]  # what the export shows
     person: str = "user_id"
+    purged: bool = True  # removed by the retention purge too (not only on request)
 
     def load(self) -> Any | None:
-        try:
-            return getattr(importlib.import_module(self.module), self.model)
-        except (ImportError, AttributeError):
-            return None
+        return _model(self.module, self.model)
+
+
+def _model(module: str, name: str) -> Any | None:
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
 
 
 PERSONAL_ROWS = (
@@ -66,7 +73,16 @@ PERSONAL_ROWS = (
     # A parent opened Relais from a class (the teacher's count of families reached).
     PersonalRows("class_visits", "service.teachers.models", "ClassVisit", "first_seen",
                  ("class_id", "children_ids", "first_seen")),
+    # A parent who volunteers as a parent ressource: erased on request, never by age (an
+    # active volunteer's profile does not expire). The directory entry an admin made from it
+    # is the admin's to remove.
+    PersonalRows("volunteer", "service.volunteers.models", "Volunteer", "updated_at",
+                 ("first_name", "languages", "moments", "at_ease", "phone", "consent_at",
+                  "status", "created_at", "updated_at"), purged=False),
 )
+# The notifications' outbox: an SMS to a parent holds their number and what it said; every
+# message about a request names it in ``ref`` ("help_request:<id>:...").
+OUTBOX = ("service.notifications.models", "OutboxMessage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +201,41 @@ def export(db: Session, person: Person, *, who: Identity | None,
         "kept_for_days_after_last_change": retention_days(db, person.platform_id),
         "help_requests": [_request_data(db, r) for r in requests],
         **{key: [_row_data(r, kinds[key]) for r in rows] for key, rows in others.items()},
+        "messages_sent_to_you": [
+            {"channel": m.channel, "to": m.recipient, "text": m.body, "status": m.status,
+             "queued_at": _when(m.created_at), "sent_at": _when(m.sent_at)}
+            for m in _messages_to(db, person, requests)
+        ],
     }
+
+
+def _messages_to(db: Session, person: Person, requests: list[HelpRequest]) -> list[Any]:
+    """Outbox messages sent to this person: to their number, or about their requests."""
+    model = _model(*OUTBOX)
+    if model is None:
+        return []
+    phones = {p for p in [person.phone, *(r.phone for r in requests)] if p}
+    refs = [f"help_request:{r.id}:parent" for r in requests]
+    if not (phones or refs):
+        return []
+    return list(db.scalars(select(model).where(
+        model.platform_id == person.platform_id,
+        or_(model.recipient.in_(phones), model.ref.in_(refs))).order_by(model.id)))
+
+
+def _forget_messages(db: Session, person: Person, requests: list[HelpRequest]) -> int:
+    """Remove the outbox messages to this person and every message about their requests."""
+    model = _model(*OUTBOX)
+    if model is None:
+        return 0
+    phones = {p for p in [person.phone, *(r.phone for r in requests)] if p}
+    about = [model.ref.like(f"help_request:{r.id}:%") for r in requests]
+    if not (phones or about):
+        return 0
+    gone = db.execute(delete(model).where(
+        model.platform_id == person.platform_id,
+        or_(model.recipient.in_(phones), *about)))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _summary(requests: int, others: dict[str, list[Any]]) -> str:
@@ -199,11 +249,17 @@ class Erased:
     wizard_progress: int
     class_visits: int
     audit_entries: int
+    volunteer: int = 0
+    messages: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.help_requests} demande(s), {self.wizard_progress} parcours, "
-                f"{self.class_visits} visite(s) de classe, "
-                f"{self.audit_entries} ligne(s) du journal anonymisée(s)")
+        said = (f"{self.help_requests} demande(s), {self.wizard_progress} parcours, "
+                f"{self.class_visits} visite(s) de classe, ")
+        if self.volunteer:
+            said += "sa fiche de parent ressource, "
+        if self.messages:
+            said += f"{self.messages} message(s) envoyé(s), "
+        return said + f"{self.audit_entries} ligne(s) du journal anonymisée(s)"
 
 
 def erase(db: Session, person: Person, *, who: Identity | None,
@@ -214,6 +270,7 @@ def erase(db: Session, person: Person, *, who: Identity | None,
     now = now or utcnow()
     requests = _requests_of(db, person)
     others = _rows_of(db, person)
+    messages = _forget_messages(db, person, requests)
     for request in requests:
         db.delete(request)
     for rows in others.values():
@@ -230,7 +287,8 @@ def erase(db: Session, person: Person, *, who: Identity | None,
         anonymised += _forget_ref(db, person.platform_id, audit.person_ref(person.platform_id,
                                                                             key))
     result = Erased(len(requests), len(others.get("wizard_progress", [])),
-                    len(others.get("class_visits", [])), anonymised)
+                    len(others.get("class_visits", [])), anonymised,
+                    len(others.get("volunteer", [])), messages)
     db.flush()
     audit.record(db, person.platform_id, "personal_data_erased", who=who,
                  actor_kind=None if who else "system", target=audit.ERASED, detail=str(result),
@@ -271,11 +329,12 @@ class Purged:
     wizard_progress: int
     phones: int
     class_visits: int = 0
+    messages: int = 0
 
     @property
     def anything(self) -> bool:
         return bool(self.help_requests or self.wizard_progress or self.phones
-                    or self.class_visits)
+                    or self.class_visits or self.messages)
 
 
 def purge(db: Session, now: datetime | None = None) -> list[Purged]:
@@ -301,18 +360,24 @@ def purge(db: Session, now: datetime | None = None) -> list[Purged]:
             HelpRequest.platform_id == platform_id, HelpRequest.updated_at < cutoff))
         removed: dict[str, int] = {}
         for kind, model in models:
-            if model is not None:
+            if model is not None and kind.purged:
                 gone = db.execute(delete(model).where(model.platform_id == platform_id,
                                                       getattr(model, kind.updated) < cutoff))
                 removed[kind.key] = int(gone.rowcount or 0)  # type: ignore[attr-defined]
+        outbox = _model(*OUTBOX)
+        if outbox is not None:
+            # Messages live no longer than what they are about.
+            gone = db.execute(delete(outbox).where(outbox.platform_id == platform_id,
+                                                   outbox.created_at < cutoff))
+            removed["messages"] = int(gone.rowcount or 0)  # type: ignore[attr-defined]
         done = Purged(name, int(requests.rowcount or 0),  # type: ignore[attr-defined]
                       removed.get("wizard_progress", 0), phones_by_platform.get(platform_id, 0),
-                      removed.get("class_visits", 0))
+                      removed.get("class_visits", 0), removed.get("messages", 0))
         if done.anything:
             audit.record(db, platform_id, "retention_purge", actor_kind="system", at=now,
                          detail=f"{done.help_requests} demande(s), {done.wizard_progress} "
                                 f"parcours, {done.class_visits} visite(s) de classe, "
-                                f"{done.phones} numéro(s)")
+                                f"{done.messages} message(s), {done.phones} numéro(s)")
         report.append(done)
     db.expire_all()  # bulk deletes: nothing stale may be read after
     return report

@@ -66,6 +66,31 @@ def new_progress(app: Flask, pid: int, user_id: str, at: datetime) -> None:
                      done_steps="", skipped_steps="", created_at=at, updated_at=at))
 
 
+def new_message(app: Flask, pid: int, request_id: int | None, recipient: str, at: datetime,
+                body: str = "Quelqu'un va vous contacter.", status: str = "sent") -> None:
+    """An outbox message (issue 7's notifications), when they are part of this tree."""
+    try:
+        from service.notifications.models import OutboxMessage
+    except ImportError:
+        return
+    with app.app_context(), db.transaction() as tx:
+        tx.add(OutboxMessage(platform_id=pid, key=f"test:{pid}:{recipient}:{at.timestamp()}",
+                             channel="sms", recipient=recipient, body=body,
+                             ref=f"help_request:{request_id}:parent" if request_id else None,
+                             status=status, attempts=1, next_attempt_at=at, created_at=at))
+
+
+def new_volunteer(app: Flask, pid: int, user_id: str, first_name: str, phone: str) -> None:
+    """A parent ressource's profile (issue 8), when volunteers are part of this tree."""
+    try:
+        from service.volunteers.models import Volunteer
+    except ImportError:
+        return
+    with app.app_context(), db.transaction() as tx:
+        tx.add(Volunteer(platform_id=pid, user_id=user_id, first_name=first_name,
+                         phone=phone, consent_at=datetime.now(UTC), status="active"))
+
+
 def every_row(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, as plain tuples (the whole database)."""
     with app.app_context():
@@ -118,6 +143,19 @@ def test_purge_removes_exactly_what_is_past_retention(app: Flask, platform: Fake
     new_progress(app, a, "parent-old", NOW - 31 * day)
     new_progress(app, a, "parent-recent", NOW - 10 * day)
     new_progress(app, b, "b-parent", NOW - 89 * day)
+    new_message(app, a, None, "+33600000001", NOW - 31 * day)
+    new_message(app, a, None, "+33600000002", NOW - 29 * day)
+    new_volunteer(app, a, "volunteer-old", "Fatou", "+33600000003")
+    with app.app_context(), db.transaction() as tx:
+        from sqlalchemy import update
+
+        try:
+            from service.volunteers.models import Volunteer
+
+            tx.execute(update(Volunteer).values(created_at=NOW - 400 * day,
+                                                updated_at=NOW - 400 * day))
+        except ImportError:
+            pass
     with app.test_request_context(), db.transaction() as tx:
         audit.record(tx, a, "settings_changed", actor_kind="system", at=NOW - 400 * day)
     before = every_row(app)
@@ -139,7 +177,9 @@ def test_purge_removes_exactly_what_is_past_retention(app: Flask, platform: Fake
     # Nothing else changed: every other table is as it was, the trail of the kept requests
     # too (plus the line saying the number was erased), the audit log only grew.
     touched = {"help_request", "help_request_event", "help_assignment", "wizard_progress",
-               "audit_entry"}
+               "audit_entry", "outbox_message"}
+    if "outbox_message" in after:
+        assert [row[4] for row in after["outbox_message"]] == ["+33600000002"]
     for table in set(before) - touched:
         assert after[table] == before[table], table
     assert set(before["audit_entry"]) < set(after["audit_entry"])
@@ -161,7 +201,7 @@ def test_the_purge_command(app: Flask, runner: Any, platform: FakePlatform) -> N
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
     assert f"{platform.issuer}: 1 help requests, 0 wizard progress, 0 class visits, " \
-        "0 phone numbers" in result.output
+        "0 messages, 0 phone numbers" in result.output
     with app.app_context():
         assert len(db.session().scalars(select(HelpRequest)).all()) == 1
         assert db.session().get(MaintenanceRun, "purge") is not None
@@ -216,6 +256,11 @@ def parent_data(app: Flask, platform: FakePlatform) -> dict[str, Any]:
               new_request(app, other, datetime.now(UTC), user_id="parent-1", first_name="Awa")]
     new_progress(app, pid, "parent-2", datetime.now(UTC))
     new_progress(app, other, "parent-1", datetime.now(UTC))
+    new_message(app, pid, mine[0], PHONE, datetime.now(UTC), body="Relais : Awa, on vous appelle")
+    new_message(app, pid, theirs[0], "+33699999999", datetime.now(UTC))
+    new_message(app, other, theirs[1], PHONE, datetime.now(UTC))
+    new_volunteer(app, pid, "parent-1", "Awa", PHONE)
+    new_volunteer(app, other, "parent-1", "Awa", PHONE)
     with app.app_context():
         codes = [db.session().get(HelpRequest, i).code for i in mine]
     return {"pid": pid, "other": other, "mine": mine, "theirs": theirs, "codes": codes}
@@ -232,6 +277,8 @@ def traces_of_parent_1(app: Flask, data: dict[str, Any]) -> list[str]:
     rows["help_request"] = [r for r in rows["help_request"] if r[0] not in data["theirs"]]
     rows["help_request_event"] = [r for r in rows["help_request_event"]
                                   if r[1] not in data["theirs"]]
+    if "outbox_message" in rows:  # the other platform's message to the same number stays
+        rows["outbox_message"] = [r for r in rows["outbox_message"] if r[1] != data["other"]]
     return mentions(rows, ["parent-1", PHONE, "612345678", MESSAGE, "Yanis", ref,
                            *data["codes"]])
 
@@ -256,6 +303,11 @@ def test_a_parent_exports_then_erases_everything_and_no_trace_is_left(
     assert data["help_requests"][0]["history"][0]["what"] == "created"
     assert [p["device"] for p in data["wizard_progress"]] == ["android"]
     assert data["kept_for_days_after_last_change"] == 90
+    if "outbox_message" in Base.metadata.tables:
+        assert [(m["to"], m["text"]) for m in data["messages_sent_to_you"]] == [
+            (PHONE, "Relais : Awa, on vous appelle")]
+    if "volunteer" in Base.metadata.tables:
+        assert [v["first_name"] for v in data["volunteer"]] == ["Awa"]
     exported = audit_of(app, parent_data["pid"], "personal_data_exported")
     assert [(e.actor_kind, e.actor_id, e.actor_name) for e in exported] == [("parent", None, "")]
 
