@@ -198,6 +198,7 @@ class StubPlatform:
                            "client_id": self.client_id,
                            "lti_deployment_id": self.deployment_id})
         page = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Cours</title></head><body><h1>Sixième A</h1>
 <iframe id="relais" title="Relais" src="{self.tool_url}/lti/login?{html.escape(query)}"
  style="width:100%;height:90vh;border:0"></iframe></body></html>"""

@@ -50,6 +50,8 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
 DEFAULT_LANGUAGES = ("fr", "ar", "pt", "tr", "en")
 FORMATS = ("a4", "a5")
 EVENTS_SHOWN = {"a4": 3, "a5": 2}
+EVENT_TITLE_MAX = 70  # characters on the flyer (the page of the event has it whole)
+EVENT_PLACE_MAX = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,16 @@ def sentences(codes: Sequence[str] | None) -> list[Sentence]:
     """The sentences for ``codes`` (unknown ones left out), French first when chosen."""
     chosen = [c for c in (codes or DEFAULT_LANGUAGES) if c in SENTENCES]
     return [Sentence(c, *SENTENCES[c]) for c in dict.fromkeys(chosen)]
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word before ``limit`` characters, with an ellipsis: a poster gives
+    the gist (the full event is one scan away)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:—-")
+    return cut + "…"
 
 
 def qr_svg(data: str, *, title: str) -> Markup:

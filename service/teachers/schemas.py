@@ -14,6 +14,7 @@ from service.topics import TOPICS
 
 # What a deep link can open (the custom ``view`` parameter, see plugin.context.VIEWS).
 VIEWS = ("help", "wizard", "events")
+CONTACT_LINES = 6
 _ONE_TOPIC = _l("Gardez au moins un sujet : sans sujet, la page d'aide serait vide.")
 
 
@@ -50,6 +51,12 @@ class SettingsSchema(Schema):
         if clean.get("school_id") == "":
             clean["school_id"] = None
         return clean
+
+    @validates("contact")
+    def _contact(self, value: str, **_: Any) -> None:
+        # It is printed on the flyer: a few lines, so the flyer stays on one page.
+        if value.count("\n") >= CONTACT_LINES:
+            raise ValidationError(_l("%(n)s lignes au plus.", n=CONTACT_LINES))
 
     @validates("topics")
     def _topics(self, value: list[str], **_: Any) -> None:

@@ -352,7 +352,8 @@ def flyer_page() -> str:
         short_link=link.split("://", 1)[-1] if link else None,
         qr=flyer.qr_svg(link, title=_("Code QR vers %(link)s", link=link)) if link else None,
         sentences=flyer.sentences(row.flyer_languages if row else None),
-        events=[(e, when(e.starts_at, e.ends_at, "fr")) for e in coming],
+        events=[(flyer.shorten(e.title, flyer.EVENT_TITLE_MAX), when(e.starts_at, e.ends_at, "fr"),
+                 flyer.shorten(e.place, flyer.EVENT_PLACE_MAX)) for e in coming],
         contact=row.contact if row else "",
         several_schools=len(services.platform_schools(who.platform_id)) > 1,
     )

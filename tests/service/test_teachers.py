@@ -280,7 +280,8 @@ def test_settings_are_saved_and_shown_again(app: Flask, platform: FakePlatform,
 @pytest.mark.parametrize(
     ("change", "field"),
     [({"topics": []}, "topics"), ({"topics": ["nope"]}, "topics"),
-     ({"contact": "x" * 501}, "contact"), ({"school_id": "99999"}, "school_id"),
+     ({"contact": "x" * 501}, "contact"), ({"contact": "a\n" * 7}, "contact"),
+     ({"school_id": "99999"}, "school_id"),
      ({"school_id": "abc"}, "school_id"), ({"flyer_languages": ["xx"]}, "flyer_languages"),
      ({"shown_stages": ["nope"]}, "shown_stages")],
 )
