@@ -203,3 +203,34 @@ def test_a_platform_removed_takes_its_admin_data_with_it(app: Flask,
     with app.test_request_context():
         assert unregister(B_NAME)
     assert all(rows == [] for rows in rows_of(app, b).values())
+
+
+def test_a_token_of_a_reads_nothing_of_b_on_any_api_route(
+        app: Flask, launcher: LaunchHelper, platform: FakePlatform) -> None:
+    """Every /api/v1 route, with A's token and B's ids: B's objects are 404, B's data never
+    appears, and nothing of B changes."""
+    from tests.service.test_api import add_event, add_relay, bearer, make_token
+
+    other = register_other(app, name=B_NAME)
+    b = platform_id(app, other)
+    b_has_data(app, b)
+    ids = {"relay_id": add_relay(app, b, "Bérénice, parent ressource", kind="parent_ressource"),
+           "event_id": add_event(app, b, "Café de B", datetime.now(UTC))}
+    before = rows_of(app, b)
+    secret = make_token(app, signed_in(app, launcher, "admin"))
+    client = https_client(app)
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/")]
+    assert len(rules) >= 6
+    for rule in rules:
+        url = fill(rule, ids)
+        for method in methods(rule):
+            response = client.open(url, method=method, headers=bearer(secret),
+                                   query_string={"active": "false"} if "relays" in url else {})
+            body = response.get_data(as_text=True)
+            if rule.arguments:
+                assert (response.status_code, response.get_json()["error"]) == (
+                    404, "not_found"), (method, url)
+            assert response.status_code < 500, (method, url)
+            leaked = [m for m in (*B_MARKERS, "Café de B") if m in body]
+            assert not leaked, (method, url, leaked)
+    assert rows_of(app, b) == before
