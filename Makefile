@@ -34,10 +34,21 @@ lint: $(BIN)/relais ## ruff and mypy (strict on lti/ and plugin/)
 bench: $(BIN)/relais ## Measure launch validation, HTTP launches and the directory; prints a table
 	$(BIN)/python -m benchmarks
 
-translations: $(BIN)/relais ## Extract, update and compile the gettext catalogues
-	$(BIN)/pybabel extract -F babel.cfg -o service/translations/messages.pot .
-	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d service/translations
+# Lazy strings (`_l`, `lazy_gettext`) are read at import time, so they need their own keywords.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+CATALOGUES := service/translations
+TRANSLATED := ar en pt tr
+
+translations: $(BIN)/relais ## Extract the French strings, update every catalogue, compile the .mo
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --project=Relais --copyright-holder=Relais \
+		--msgid-bugs-address= --sort-by-file -o $(CATALOGUES)/messages.pot .
+	@for lang in fr $(TRANSLATED); do \
+		test -f $(CATALOGUES)/$$lang/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) -l $$lang; \
+	done
+	$(BIN)/pybabel update -i $(CATALOGUES)/messages.pot -d $(CATALOGUES) --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d $(CATALOGUES) --statistics
 
 clean: ## Remove the virtualenv and local data
 	rm -rf $(VENV) instance
