@@ -69,21 +69,19 @@ def _landing(data: LaunchData, context: LaunchContext, platform_id: int) -> str 
             data=settings.data,
         )
         return url_for("teachers.picker")
-    if not context.class_id:
-        return None
-    if context.audience in PICKER_AUDIENCES:
+    if context.audience is Audience.parent:
+        if context.class_id:
+            if context.user_id:
+                services.record_visit(platform_id, context.class_id, context.user_id,
+                                      context.children_ids)
+            if not services.class_view(platform_id, context.class_id).enabled:
+                return url_for("teachers.paused")
+        return view_url(context.view)
+    if context.audience in PICKER_AUDIENCES and context.class_id:
         nrps = data.names_role_service
         services.note_teacher_launch(platform_id, context.class_id, context.class_title,
                                      nrps.context_memberships_url if nrps else None)
-        return None
-    if context.audience is not Audience.parent:
-        return None
-    if context.user_id:
-        services.record_visit(platform_id, context.class_id, context.user_id,
-                              context.children_ids)
-    if not services.class_view(platform_id, context.class_id).enabled:
-        return url_for("teachers.paused")
-    return view_url(context.view)
+    return None
 
 
 def take_landing() -> str | None:

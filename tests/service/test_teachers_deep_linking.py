@@ -300,3 +300,18 @@ def test_a_long_platform_data_is_echoed_whole(client: FlaskClient, platform: Fak
     open_picker(launcher, client, data=data)
     _, token = posted_back(choose(client, views="help", topics=list(TOPICS)))
     assert verify(client, token, platform)[DL_CLAIM + "data"] == data
+
+
+def test_a_view_link_without_a_class_still_opens_its_view(
+    client: FlaskClient, launcher: LaunchHelper
+) -> None:
+    from tests.lti.platform import DROP
+
+    response = launcher.launch(client, "parent", context=DROP,
+                               custom={"audience": "parents", "view": "help"})
+    assert response.status_code == 303 and response.headers["Location"] == "/aide"
+
+
+def test_an_unknown_view_lands_on_the_home(client: FlaskClient, launcher: LaunchHelper) -> None:
+    response = launcher.launch(client, "parent", custom={"audience": "parents", "view": "admin"})
+    assert response.headers["Location"] == "/home"
