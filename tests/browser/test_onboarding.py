@@ -251,8 +251,9 @@ def test_in_arabic_a_step_reads_right_to_left_and_stays_accessible(
         frame.get_by_role("navigation", name="Langue").get_by_role("link", name="العربية").click()
     frame.goto(frame.url.split("/home")[0] + "/pas-a-pas/etape/device")
     expect(frame.locator("html")).to_have_attribute("dir", "rtl")
-    # The words are not translated yet: French, marked as such, read left to right.
-    expect(frame.locator("h1")).to_have_attribute("lang", "fr")
+    # The words are Arabic: no French mark on them, no fallback note.
+    expect(frame.locator("h1")).not_to_have_attribute("lang", "fr")
+    expect(frame.locator("h1")).to_have_text("جهازكم")
     walk.check(frame, "1-device")
     # Logical properties: the radio sits at the start of its row, on the right, clear of the
     # words (which stay left to right inside).

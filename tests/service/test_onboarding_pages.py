@@ -357,12 +357,19 @@ def test_read_aloud_is_a_nonced_script_and_no_button_without_it(parent):
     assert not re.search(r"<button[^>]*>\s*Écouter", unescape(html))  # not in the HTML
 
 
-def test_in_arabic_the_page_turns_right_to_left_and_the_french_step_says_so(parent):
+def test_in_arabic_the_page_turns_right_to_left_and_the_step_is_arabic(parent):
     parent.get("/lang?to=ar&next=/home")
     html = parent.get(step_url("install")).get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in html
+    assert "<h1 data-speak>" in html  # the page's own language: no lang="fr" on the words
+    assert 'data-lang="ar"' in html  # read aloud in the language of the words
+
+
+def test_a_step_not_yet_translated_is_shown_in_french_and_says_so(parent):
+    parent.get("/lang?to=pt&next=/home")  # no Portuguese steps yet
+    html = parent.get(step_url("install")).get_data(as_text=True)
     assert '<h1 data-speak lang="fr" dir="ltr">' in html
-    assert 'data-lang="fr"' in html  # read aloud in the language of the words
+    assert 'data-lang="fr"' in html
 
 
 def test_a_step_with_all_it_loads_is_under_15_kb_gzip(parent):

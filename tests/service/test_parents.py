@@ -180,12 +180,19 @@ def test_a_guide_with_key_dates_shows_them(parent: FlaskClient):
 
 
 def test_a_guide_not_yet_translated_is_shown_in_french_with_a_note(parent: FlaskClient):
-    parent.get("/lang?to=ar&next=/aide/bourse")
+    parent.get("/lang?to=pt&next=/aide/bourse")  # no Portuguese guides yet
     response = parent.get("/aide/bourse")
-    page = page_of(response)
-    assert page.html_attrs.get("dir") == "rtl"
     assert 'lang="fr" dir="ltr"' in response.get_data(as_text=True)
     assert "La bourse" in text_of(response)
+
+
+def test_an_arabic_guide_reads_right_to_left_in_arabic_without_a_note(parent: FlaskClient):
+    parent.get("/lang?to=ar&next=/aide/bourse")
+    response = parent.get("/aide/bourse")
+    assert page_of(response).html_attrs.get("dir") == "rtl"
+    assert 'lang="fr" dir="ltr"' not in response.get_data(as_text=True)
+    assert "المنحة الدراسية" in text_of(response)
+    assert "من بداية سبتمبر إلى منتصف أكتوبر" in text_of(response)
 
 
 # --- talk to someone -----------------------------------------------------------------------
