@@ -412,10 +412,10 @@ def test_the_journal_shows_this_platform_only_newest_first(
     checked(page)
     body = text(page)
     assert "secret-of-the-other-platform" not in body
-    table = body.split('<ol class="journal">')[1]
+    table = body.split('<ol class="admin-journal">')[1]
     assert table.index("Établissement ajouté") < table.index("Réglages modifiés")
     assert "Awa Diallo" in body  # the admin who acted is named
     only = text(admin.get("/admin/journal?action=school_added"))
-    assert "Établissement ajouté" in only.split('<ol class="journal">')[1]
-    assert "Réglages modifiés" not in only.split('<ol class="journal">')[1]
+    assert "Établissement ajouté" in only.split('<ol class="admin-journal">')[1]
+    assert "Réglages modifiés" not in only.split('<ol class="admin-journal">')[1]
     assert admin.get("/admin/journal?avant=abc&action=nope").status_code == 200
