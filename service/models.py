@@ -13,6 +13,7 @@ from service.privacy.models import AuditEntry, MaintenanceRun
 from service.registration.models import RegistrationLink
 from service.schools.models import School
 from service.teachers.models import ClassSettings, ClassVisit, DeepLinkRequest
+from service.volunteers.models import EventTally, KitOverride, Volunteer
 
 __all__ = ["Base", "Deployment", "LtiHandoff", "LtiNonce", "Platform", "School", "ToolKeyRow"]
 __all__ += ["Event", "EventAttendance"]
@@ -23,3 +24,4 @@ __all__ += ["ApiToken"]
 __all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
 __all__ += ["ClassSettings", "ClassVisit", "DeepLinkRequest"]
 __all__ += ["WizardProgress", "WizardTools"]
+__all__ += ["EventTally", "KitOverride", "Volunteer"]
