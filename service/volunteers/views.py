@@ -1,17 +1,21 @@
-"""The volunteers' pages: briefings and event kits.
+"""The volunteers' pages: briefings, event kits, and counting at an event.
 
 Routes:
   /benevoles/fiches                 the briefings (parents, relays, admins)
   /benevoles/fiches/<slug>          one briefing, printable
   /benevoles/kits                   the event kits, and the coming events they serve
   /benevoles/kits/<slug>            one kit, printable (?evenement=<id> prints the event on it)
+  /benevoles/compter                the events one may be counting at (relays, admins)
+  /benevoles/compter/<event_id>     count: one tap per parent helped, per topic (POST too)
+  /benevoles                        a relay's page: their inbox, briefings, kits, counting
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -22,8 +26,9 @@ from service.events.models import Event
 from service.events.schemas import KINDS
 from service.events.services import event_of
 from service.identity import requires
-from service.volunteers import content, kits
-from service.volunteers.people import check_relay, who
+from service.topics import TOPICS, topic_label
+from service.volunteers import content, kits, tallies
+from service.volunteers.people import check_relay, signed_in_relay, who
 
 bp = Blueprint("volunteers", __name__)
 
@@ -34,6 +39,17 @@ SIGNIN_ROWS = 18  # lines of the sign-in sheet: one A4 page
 
 def _locale() -> str:
     return str(get_locale() or content.DEFAULT_LOCALE)
+
+
+@bp.app_context_processor
+def _figures() -> dict[str, Any]:
+    def event_tallies(days: int) -> tallies.Totals:
+        """For the admin's figures page: what was counted at the platform's events that
+        started in the last ``days`` days."""
+        since = datetime.now(UTC) - timedelta(days=days)
+        return tallies.totals(db.session(), who().platform_id, since)
+
+    return {"event_tallies": event_tallies}
 
 
 # --- briefings -------------------------------------------------------------------------------
@@ -116,3 +132,67 @@ def kit_page(slug: str) -> str:
         events=events, link=link, short_link=link.split("://", 1)[-1] if link else None,
         qr=qr, kinds={k: str(v) for k, v in KINDS.items()}, signin_rows=range(SIGNIN_ROWS),
     )
+
+
+# --- counting at an event --------------------------------------------------------------------
+
+
+@bp.get("/benevoles/compter")
+@requires(*HELPERS)
+def tally_events() -> str:
+    check_relay()
+    person = who()
+    database = db.session()
+    events = [(e, _event_line(e), sum(tallies.of_event(database, person.platform_id,
+                                                       e.id).values()))
+              for e in tallies.events_to_count(database, person.platform_id)]
+    return render_template("volunteers/tally_events.html", who=person, events=events)
+
+
+def _event_or_404(event_id: int) -> Event:
+    found = event_of(who().platform_id, event_id)
+    if found is None:
+        raise ServiceError("not_found", 404)
+    return found
+
+
+@bp.get("/benevoles/compter/<int:event_id>")
+@requires(*HELPERS)
+def tally(event_id: int) -> str:
+    check_relay()
+    event = _event_or_404(event_id)
+    counts = tallies.of_event(db.session(), who().platform_id, event.id)
+    done = request.args.get("fait", "")
+    step = request.args.get("pas", "")
+    return render_template(
+        "volunteers/tally.html", who=who(), event=event, event_when=_event_line(event),
+        rows=[(code, topic_label(code), counts.get(code, 0)) for code in TOPICS],
+        total=sum(counts.values()),
+        done=topic_label(done) if done in TOPICS else "", undone=step == "moins",
+    )
+
+
+@bp.post("/benevoles/compter/<int:event_id>")
+@requires(*HELPERS)
+def tally_add(event_id: int) -> Response:
+    check_relay()
+    event = _event_or_404(event_id)
+    topic = request.form.get("topic", "")
+    step = {"1": 1, "-1": -1}.get(request.form.get("step", ""))
+    if topic not in TOPICS or step is None:
+        raise ServiceError("bad_request", 400)
+    with db.transaction() as tx:
+        tallies.add(tx, who().platform_id, event.id, topic, step)
+    target = url_for("volunteers.tally", event_id=event.id, fait=topic,
+                     pas="plus" if step > 0 else "moins")
+    return redirect(f"{target}#t-{topic}", code=303)  # type: ignore[return-value]
+
+
+# --- a relay's own page ----------------------------------------------------------------------
+
+
+@bp.get("/benevoles")
+@requires("relay")
+def relay_home() -> str:
+    relay = signed_in_relay()
+    return render_template("volunteers/relay_home.html", who=who(), relay=relay)
