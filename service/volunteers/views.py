@@ -1,4 +1,5 @@
-"""The volunteers' pages: briefings, event kits, and counting at an event.
+"""The volunteers' pages: briefings, event kits, tallies at an event, and a parent's offer to
+help (sign up, pause, leave).
 
 Routes:
   /benevoles/fiches                 the briefings (parents, relays, admins)
@@ -8,6 +9,10 @@ Routes:
   /benevoles/compter                the events one may be counting at (relays, admins)
   /benevoles/compter/<event_id>     count: one tap per parent helped, per topic (POST too)
   /benevoles                        a relay's page: their inbox, briefings, kits, counting
+  /aider                            "Je veux aider d'autres parents": the offer, then its state
+  /aider/{pause,reprendre}          (POST) a volunteer pauses, comes back (parent or relay)
+  /aider/arreter                    leave: what goes, then (POST) it goes
+  /aider/boite                      (POST) from the ENT to their inbox, without their link
 """
 
 from __future__ import annotations
@@ -15,9 +20,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
 
 from service import db
 from service.errors import ServiceError
@@ -25,10 +32,16 @@ from service.events.dates import when
 from service.events.models import Event
 from service.events.schemas import KINDS
 from service.events.services import event_of
+from service.help.phones import masked
+from service.help.schemas import flat_errors
+from service.help.services import MOMENT_LABELS
+from service.i18n import NAMES, languages
 from service.identity import requires
 from service.topics import TOPICS, topic_label
-from service.volunteers import content, kits, tallies
+from service.volunteers import content, kits, services, tallies
+from service.volunteers.models import Volunteer
 from service.volunteers.people import check_relay, signed_in_relay, who
+from service.volunteers.schemas import EASE, SIGN_UP_FIELDS, SignUpSchema
 
 bp = Blueprint("volunteers", __name__)
 
@@ -195,4 +208,173 @@ def tally_add(event_id: int) -> Response:
 @requires("relay")
 def relay_home() -> str:
     relay = signed_in_relay()
-    return render_template("volunteers/relay_home.html", who=who(), relay=relay)
+    volunteer = services.of_relay(db.session(), relay.platform_id, relay.id)
+    return render_template("volunteers/relay_home.html", who=who(), relay=relay,
+                           volunteer=volunteer, done=str(DONE.get(request.args.get("fait", ""),
+                                                                    "")))
+
+
+# --- a parent's offer to help ----------------------------------------------------------------
+
+EASE_LABELS: dict[str, object] = {
+    "ent_app": _l("L'application de l'ENT"),
+    "pronote": _l("Pronote"),
+    "educonnect": _l("EduConnect"),
+    "email": _l("Les adresses mail"),
+    "bourse": _l("La demande de bourse"),
+    "orientation": _l("L'orientation et Affelnet"),
+    "parcoursup": _l("Parcoursup"),
+}
+MOMENTS_SHOWN: dict[str, object] = {**MOMENT_LABELS,
+                                    "events": _l("Pendant les rendez-vous de l'école")}
+DONE: dict[str, object] = {
+    "envoyee": _l("Merci ! Votre proposition est envoyée à l'établissement."),
+    "pause": _l("C'est noté : vous êtes en pause. Aucune nouvelle demande ne vous arrive."),
+    "reprise": _l("Bon retour ! Les nouvelles demandes vous arrivent à nouveau."),
+}
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "first_name": _("Votre prénom"),
+        "languages": _("Les langues que vous parlez"),
+        "moments": _("Quand vous êtes disponible"),
+        "at_ease": _("Ce que vous savez bien faire"),
+        "phone": _("Votre numéro de téléphone"),
+        "consent": _("Votre accord pour le numéro"),
+    }
+
+
+def _options() -> dict[str, list[tuple[str, str]]]:
+    return {
+        "languages": [*((c, NAMES.get(c, c)) for c in languages()),
+                      ("xx", _("Une autre langue"))],
+        "moments": [(k, str(v)) for k, v in MOMENTS_SHOWN.items()],
+        "at_ease": [(k, str(EASE_LABELS[k])) for k in EASE],
+    }
+
+
+def described(volunteer: Volunteer) -> dict[str, Any]:
+    """What a volunteer told, in words (for them and for the admin)."""
+    facts = services.facts(volunteer)
+    options = _options()
+    names = {key: dict(pairs) for key, pairs in options.items()}
+    return {key: [names[key].get(code, code) for code in codes] for key, codes in facts.items()
+            } | {"phone": masked(volunteer.phone) if volunteer.phone else ""}
+
+
+def _mine() -> Volunteer | None:
+    """The volunteer behind this session: the parent's own offer, or the relay's."""
+    person = who()
+    database = db.session()
+    if person.audience == "relay":
+        relay = signed_in_relay()
+        return services.of_relay(database, relay.platform_id, relay.id)
+    return services.of_user(database, person.platform_id, person.user_id or "")
+
+
+def _render_join(volunteer: Volunteer | None, *, values: dict[str, Any] | None = None,
+                 errors: dict[str, list[str]] | None = None, notice: str = "",
+                 status: int = 200) -> tuple[str, int]:
+    return render_template(
+        "volunteers/join.html", who=who(), volunteer=volunteer,
+        facts=described(volunteer) if volunteer else None,
+        values=values or {}, errors=errors or {}, labels=_labels(), options=_options(),
+        done=str(DONE.get(request.args.get("fait", ""), "")), notice=notice,
+    ), status
+
+
+@bp.get("/aider")
+@requires("parent")
+def join() -> Any:
+    return _render_join(_mine())
+
+
+@bp.post("/aider")
+@requires("parent")
+def join_send() -> Any:
+    person = who()
+    if _mine() is not None:
+        return redirect(url_for("volunteers.join"), code=303)
+    try:
+        data = SignUpSchema(languages()).load(request.form)
+    except ValidationError as error:
+        messages = error.messages if isinstance(error.messages, dict) else {}
+        values = {k: request.form.getlist(k) if k in ("languages", "moments", "at_ease")
+                  else str(request.form.get(k, ""))[:200] for k in SIGN_UP_FIELDS}
+        return _render_join(None, values=values, errors=flat_errors(messages, SIGN_UP_FIELDS),
+                            status=400)
+    with db.transaction() as tx:
+        try:
+            services.sign_up(tx, person.platform_id, person.user_id or "", data)
+        except services.VolunteerError:
+            pass  # sent twice (a double tap): the first one stands
+    return redirect(url_for("volunteers.join", fait="envoyee"), code=303)
+
+
+def _back_to_own_page(done: str) -> Response:
+    endpoint = "volunteers.relay_home" if who().audience == "relay" else "volunteers.join"
+    return redirect(url_for(endpoint, fait=done), code=303)  # type: ignore[return-value]
+
+
+def _mine_or_404() -> Volunteer:
+    found = _mine()
+    if found is None:
+        raise ServiceError("not_found", 404)
+    return found
+
+
+@bp.post("/aider/pause")
+@requires("parent", "relay")
+def pause() -> Response:
+    with db.transaction() as tx:
+        volunteer = _mine_or_404()
+        if volunteer.status == "active":
+            services.pause(tx, volunteer)
+    return _back_to_own_page("pause")
+
+
+@bp.post("/aider/reprendre")
+@requires("parent", "relay")
+def resume() -> Response:
+    with db.transaction() as tx:
+        volunteer = _mine_or_404()
+        if volunteer.status == "paused":
+            services.resume(tx, volunteer)
+    return _back_to_own_page("reprise")
+
+
+@bp.get("/aider/arreter")
+@requires("parent", "relay")
+def leave_page() -> str:
+    return render_template("volunteers/leave.html", who=who(), volunteer=_mine_or_404())
+
+
+@bp.post("/aider/arreter")
+@requires("parent", "relay")
+def leave() -> str:
+    audience = who().audience
+    with db.transaction() as tx:
+        volunteer = _mine_or_404()
+        was_pending = volunteer.status == "pending"
+        services.leave(tx, volunteer)
+    if audience == "relay":
+        # Their links are gone: the session they opened with one ends here.
+        session.clear()
+    return render_template("volunteers/left.html", who=who() if audience == "parent" else None,
+                           was_pending=was_pending)
+
+
+@bp.post("/aider/boite")
+@requires("parent")
+def to_inbox() -> Any:
+    with db.transaction() as tx:
+        volunteer = _mine_or_404()
+        token = services.inbox_link(tx, volunteer)
+    if token is None:
+        return _render_join(volunteer, notice=_(
+            "Votre lien vers la boîte des demandes ne marche plus. Demandez-en un nouveau à "
+            "la personne qui gère Relais pour l'établissement."))
+    response = redirect(f"/r/{token}", code=303)
+    response.headers["Cache-Control"] = "no-store"
+    return response
