@@ -30,6 +30,13 @@ def init_app(app: Flask) -> None:
 
     for command in (school, school_link, events):
         app.cli.add_command(command)
+    from service.directory.cli import relays
+    from service.notifications.cli import worker
+    from service.relays.cli import relays_link, relays_revoke
+
+    app.cli.add_command(worker)
+    for command in (relays_link, relays_revoke):
+        relays.add_command(command)
 
 
 @click.group("platform")

@@ -55,4 +55,28 @@ DEFAULTS: dict[str, object] = {
     # What each platform's parents use, for the wizard's path: platform id -> a list among
     # pronote, ent_app, educonnect (`relais wizard set-tools` wins). Default: Pronote+EduConnect.
     "PLATFORM_TOOLS": {},
+    # Relays and notifications. Email goes out over SMTP when SMTP_HOST is set; SMS through an
+    # HTTP provider when SMS_PROVIDER_URL is set (POST JSON, bearer token: see
+    # service/notifications/senders.py). A channel left unset gets no messages queued.
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_SECURITY": "none",  # none | starttls | ssl
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_FROM": "Relais <relais@localhost>",
+    "SMTP_TIMEOUT": 10,
+    "SMS_PROVIDER_URL": None,
+    "SMS_PROVIDER_TOKEN": None,
+    "SMS_SENDER": "Relais",
+    "SMS_TIMEOUT": 10,
+    # `relais worker`: attempt n waits base × 2^(n-1) s (at most max), then gives up.
+    "NOTIFY_RETRY_BASE_SECONDS": 30,
+    "NOTIFY_RETRY_MAX_SECONDS": 3600,
+    "NOTIFY_MAX_ATTEMPTS": 12,
+    # Days sent (or abandoned) messages are kept, for support, before the worker deletes them.
+    "OUTBOX_KEEP_DAYS": 7,
+    # Days the sign-in link in a relay's notification email works (never beyond their
+    # personal link), and how often one address may try links.
+    "RELAY_MAIL_LINK_DAYS": 14,
+    "RELAY_LINK_LIMIT": "30/minute",
 }

@@ -167,6 +167,13 @@ MESSAGES.update({
     ),
 })
 
+# Relays: the reader is a volunteer or a médiateur who opened their personal link.
+_RELAY_LINK = _l("Demandez un nouveau lien à la personne qui gère Relais pour votre "
+                 "établissement.")
+MESSAGES.update({
+    "relay_link_invalid": (_l("Ce lien ne marche pas ou plus."), _RELAY_LINK),
+    "relay_access_ended": (_l("Votre accès aux demandes a pris fin."), _RELAY_LINK),
+})
 
 
 class ServiceError(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -91,6 +92,8 @@ class HelpRequest(Base):
         DateTime(timezone=True), nullable=True, index=True
     )
     message: Mapped[str] = mapped_column(String(MESSAGE_MAX), default="")
+    # The parent asked to be told by SMS when the request moves on (only with a number).
+    sms_updates: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(12), default="new")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

@@ -38,7 +38,8 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 HIDDEN_MAX = {"step": 40, "device": 20}
 
 # Fields in the order the form shows them, so the error summary reads top to bottom.
-CALLBACK_FIELDS = ("phone", "moments", "language", "topic", "first_name", "message", "consent")
+CALLBACK_FIELDS = ("phone", "moments", "language", "topic", "first_name", "message", "consent",
+                   "sms_updates")
 
 
 def _plain(value: str, *, multiline: bool = False) -> None:
@@ -156,6 +157,8 @@ class CallbackSchema(Schema):
         validate=validate.Equal("yes", error=_l("Pour être rappelé, cochez cette case.")),
         error_messages=_required(_l("Pour être rappelé, cochez cette case.")),
     )
+    # "Prévenez-moi par SMS": anything but "yes" is a no (an unticked box sends nothing).
+    sms_updates = fields.String(load_default="")
     # Set by the wizard's "Je bloque ici"; hidden fields, never typed by the parent.
     step = fields.String(
         load_default=None,

@@ -78,6 +78,7 @@ class NewRequest:
     user_id: str | None = None
     step: str | None = None
     device: str | None = None
+    sms_updates: bool = False  # news by SMS; needs ``phone``
 
 
 def _check(new: NewRequest) -> None:
@@ -134,6 +135,7 @@ def create_request(db: Session, new: NewRequest, *, now: datetime | None = None)
         first_name=new.first_name,
         message=new.message,
         phone=new.phone,
+        sms_updates=new.sms_updates and new.phone is not None,
         consent_at=now if new.phone else None,
         phone_erase_at=now + retention if new.phone else None,
         status="new",
@@ -154,6 +156,7 @@ def create_request(db: Session, new: NewRequest, *, now: datetime | None = None)
     db.flush()
     routing.assign(db, request, now=now)
     db.flush()
+    _announce(db, request, request.events[0])
     return request
 
 
@@ -208,6 +211,14 @@ def _event(request: HelpRequest, kind: str, actor_kind: str, actor_id: str | Non
     )
 
 
+def _announce(db: Session, request: HelpRequest, event: HelpRequestEvent) -> None:
+    """Tell the app's listeners (the relays' notifications register one) about a new request,
+    a status change or an erased number, in the caller's transaction: what they write (outbox
+    messages) is committed with the change, or not at all."""
+    for listener in current_app.extensions.get("help_listeners", ()):
+        listener(db, request, event)
+
+
 def change_status(db: Session, request: HelpRequest, to: str, *, actor_kind: str,
                   actor_id: str | None = None, now: datetime | None = None) -> None:
     """Move a request along ``new → contacted → resolved / closed`` (or ``cancelled``), with a
@@ -218,6 +229,7 @@ def change_status(db: Session, request: HelpRequest, to: str, *, actor_kind: str
     _event(request, "status", actor_kind, actor_id, now, from_status=request.status, to_status=to)
     request.status = to
     request.updated_at = now
+    _announce(db, request, request.events[-1])
 
 
 def erase_phone(db: Session, request: HelpRequest, *, actor_kind: str,
@@ -232,6 +244,7 @@ def erase_phone(db: Session, request: HelpRequest, *, actor_kind: str,
     request.phone_erase_at = None
     request.updated_at = now
     _event(request, "phone_erased", actor_kind, actor_id, now)
+    _announce(db, request, request.events[-1])
     return True
 
 

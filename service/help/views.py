@@ -134,6 +134,7 @@ def _new_request(data: dict[str, Any], **where: Any) -> services.NewRequest:
         channel="callback",
         phone=data["phone"],
         consent=data["consent"] == "yes",
+        sms_updates=data.get("sms_updates") == "yes",
         moments=tuple(data["moments"]),
         first_name=data["first_name"],
         message=data["message"],
