@@ -37,6 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.registration import views as registration_views
     from service.relays import views as relays_views
     from service.teachers import views as teachers_views
+    from service.volunteers import admin as volunteers_admin
+    from service.volunteers import views as volunteers_views
 
     db.init_app(app)
     i18n.init_app(app)
@@ -55,6 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(registration_views.bp)
     app.register_blueprint(relays_views.bp)
     app.register_blueprint(teachers_views.bp)
+    app.register_blueprint(volunteers_views.bp)
+    app.register_blueprint(volunteers_admin.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(privacy_views.bp)
     app.register_blueprint(api_views.bp)

@@ -15,6 +15,7 @@ from service.registration.models import RegistrationLink
 from service.relays.models import RelayAccess, RelayNote
 from service.schools.models import School
 from service.teachers.models import ClassSettings, ClassVisit, DeepLinkRequest
+from service.volunteers.models import EventTally, KitOverride, Volunteer
 
 __all__ = ["Base", "Deployment", "LtiHandoff", "LtiNonce", "Platform", "School", "ToolKeyRow"]
 __all__ += ["Event", "EventAttendance"]
@@ -25,4 +26,5 @@ __all__ += ["ApiToken"]
 __all__ += ["HelpAssignment", "HelpRequest", "HelpRequestEvent", "RoutingRule"]
 __all__ += ["ClassSettings", "ClassVisit", "DeepLinkRequest"]
 __all__ += ["WizardProgress", "WizardTools"]
+__all__ += ["EventTally", "KitOverride", "Volunteer"]
 __all__ += ["OutboxMessage", "RelayAccess", "RelayNote"]

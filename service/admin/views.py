@@ -63,6 +63,8 @@ ENTRIES: tuple[tuple[str, object, object, str], ...] = (
      _l("Qui reçoit les demandes d'aide"), "signpost"),
     ("events_admin.index", _l("Rendez-vous des parents"),
      _l("Cafés des parents, ateliers, stands"), "calendar"),
+    ("volunteers_admin.index", _l("Parents ressource"),
+     _l("Valider les inscriptions ; fiches et kits des rendez-vous"), "people"),
     ("admin.requests", _l("Demandes d'aide en chiffres"),
      _l("Combien, sur quoi, en combien de temps"), "list"),
     ("privacy.admin_person", _l("Données personnelles"),

@@ -40,6 +40,7 @@ class Reach:
     not_reached: tuple[str, ...] = ()
     unmatched_visits: int = 0
     wizard_available: bool = True
+    at_events: tuple[Figure, ...] = ()  # empty: event tallies are not installed
 
 
 def _pupil_name(member: Member) -> str:
@@ -103,6 +104,25 @@ def _requests(platform_id: int, class_id: str) -> tuple[int, int] | None:
     return open_, closed
 
 
+def _at_events(platform_id: int, class_id: str) -> tuple[Figure, ...]:
+    """What volunteers counted at the events the class's families could come to, since the
+    school year began: counts per topic, never a name; empty when tallies are not installed."""
+    try:
+        from service.volunteers.tallies import class_totals, school_year_start
+    except ImportError:
+        return ()
+    from service.teachers.services import class_school, settings_of
+    from service.topics import topic_label
+
+    school = class_school(platform_id, settings_of(platform_id, class_id))
+    found = class_totals(db.session(), platform_id, class_id, school.id if school else None,
+                         school_year_start())
+    return (Figure("events_helped", _("Parents aidés aux rendez-vous"), found.helped),
+            Figure("events_counted", _("Rendez-vous où l'on a compté"), found.events),
+            *(Figure(f"events_{topic}", topic_label(topic), n)
+              for topic, n in found.by_topic.items()))
+
+
 def _union(sets: Iterable[frozenset[str]]) -> set[str]:
     out: set[str] = set()
     for s in sets:
@@ -140,4 +160,5 @@ def reach(platform_id: int, class_id: str, class_list: ClassList,
         not_reached = tuple(_pupil_name(m) for m in waiting)
         unmatched = sum(1 for k in keys.values() if not k)
     return Reach(class_list, funnel, requests, not_reached, unmatched,
-                 wizard_available=wizard is not None)
+                 wizard_available=wizard is not None,
+                 at_events=_at_events(platform_id, class_id))
