@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Frame, Page, expect
+from playwright.sync_api import BrowserContext, Frame, Locator, Page, expect
 
 from tests.browser.support import (
     PHONE,
@@ -142,6 +142,27 @@ class Walk:
             frame.get_by_role("button", name=button, exact=True).click()
 
 
+def reads_left_to_right(element: Locator, number: str) -> bool:
+    """Whether ``number`` (e.g. "06 12 34 56 78"), in ``element``'s text, shows its groups in
+    order for the eye: each to the right of the one before, or on a line below. Inside Arabic
+    text, an example number not isolated as left-to-right shows as "78 56 34 12 06"."""
+    return bool(element.evaluate("""(el, number) => {
+        const node = el.firstChild, start = node.data.indexOf(number);
+        if (start < 0) return false;
+        const boxes = [];
+        let at = start;
+        for (const group of number.split(" ")) {
+            at = node.data.indexOf(group, at);
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + group.length);
+            boxes.push(range.getBoundingClientRect());
+            at += group.length;
+        }
+        return boxes.every((box, i) => i === 0 || box.top > boxes[i - 1].bottom - 2
+                                       || box.left > boxes[i - 1].left); }""", number))
+
+
 def test_forgotten_password_guide_to_a_call_back_then_relaunch_and_cancel(
     phone: BrowserContext, relais: LiveRelais
 ) -> None:
@@ -230,6 +251,20 @@ def test_in_arabic_the_help_pages_read_right_to_left_and_stay_accessible(
         expect(html).to_have_attribute("lang", "ar")
         expect(html).to_have_attribute("dir", "rtl")
         walk.check(frame, shot)
+
+    # A phone number inside Arabic text still reads left to right (not "78 56 34 12 06").
+    assert reads_left_to_right(frame.locator("#hint-phone"), PHONE_NUMBER)
+
+    # A bad number: the message next to the field, the summary, in Arabic, axe-clean.
+    frame.locator("#field-phone").fill("06 12 34")
+    frame.locator("#field-consent").check()
+    with frame.expect_navigation():
+        frame.locator("form button[type=submit]").click()
+    expect(frame.locator("body")).to_have_attribute("data-error", "form_invalid")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(frame.get_by_role("alert").get_by_role("link")).to_have_attribute("href", "#field-phone")
+    assert reads_left_to_right(frame.locator("#error-phone"), PHONE_NUMBER)
+    walk.check(frame, "4b-callback-error", weigh=False)
 
     # The form works in Arabic too, and its status page reads right to left.
     frame.locator("#field-phone").fill(PHONE_NUMBER)
