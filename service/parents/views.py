@@ -18,6 +18,7 @@ from service.parents.guides import library
 from service.parents.links import platform_links
 from service.schools.models import School
 from service.schools.public import school_or_404
+from service.teachers.services import class_view
 from service.topics import CONNECTION_TOPICS, TOPICS, topic_label
 
 bp = Blueprint("parents", __name__)
@@ -79,7 +80,10 @@ def _render_guide(topic: str, platform_id: int | None, school: School | None) ->
 @bp.get("/aide")
 @requires(*VIEWERS)
 def help_panel() -> str:
-    return render_template("parents/help.html", topics=_topics(), who=current())
+    who = current()
+    # The class's teacher may have chosen which topics its parents see first and only.
+    shown = class_view(who.platform_id, who.class_id).topics if who else tuple(TOPICS)
+    return render_template("parents/help.html", topics=_topics(shown), who=who)
 
 
 @bp.get("/aide/parler")
