@@ -22,10 +22,7 @@ run: $(BIN)/relais ## Run Relais on SQLite with the sandbox platform (http://127
 	RELAIS_SANDBOX=true $(BIN)/relais run --host localhost --port $(PORT)
 
 test: $(BIN)/relais ## Run every test, on SQLite and on PostgreSQL (installs Chromium if missing)
-	scripts/ensure-test-services
-	$(BIN)/python -m pytest
-	RELAIS_TEST_DATABASE_URL=$${RELAIS_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
-		$(BIN)/python -m pytest -m "not browser" tests/service
+	PY=$(BIN)/python scripts/test-all
 
 lint: $(BIN)/relais ## ruff and mypy (strict on lti/ and plugin/)
 	$(BIN)/ruff check .
