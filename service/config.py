@@ -1,4 +1,4 @@
-"""Defaults for every setting; each can be overridden by a ``RELAIS_<NAME>`` environment variable."""
+"""Defaults for every setting; a ``RELAIS_<NAME>`` environment variable overrides each."""
 
 from __future__ import annotations
 
