@@ -11,6 +11,7 @@ Routes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
@@ -278,32 +279,30 @@ def _actor(who: Identity | None) -> tuple[str, str | None]:
     return ("parent", None) if who is None else (who.audience, who.user_id)
 
 
-@bp.post("/demande/<code>/annuler")
-@lookup_limit
-def cancel(code: str) -> Any:
+def _on_request(code: str, action: Callable[..., None], done: str) -> Any:
+    """One of the parent's own actions on a request found by its code, in one transaction,
+    then back to the status page saying what was done."""
     who = current()
     actor_kind, actor_id = _actor(who)
     with db.transaction() as tx:
         found = services.find_request(tx, code, who)
         if found is None:
             return _not_found(code[:40])
-        services.cancel(tx, found, actor_kind=actor_kind, actor_id=actor_id)
+        action(tx, found, actor_kind=actor_kind, actor_id=actor_id)
         shown = codes.display(found.code)
-    return redirect(url_for("help.status", code=shown, fait="annulee"), code=303)
+    return redirect(url_for("help.status", code=shown, fait=done), code=303)
+
+
+@bp.post("/demande/<code>/annuler")
+@lookup_limit
+def cancel(code: str) -> Any:
+    return _on_request(code, services.cancel, "annulee")
 
 
 @bp.post("/demande/<code>/effacer-numero")
 @lookup_limit
 def erase_phone(code: str) -> Any:
-    who = current()
-    actor_kind, actor_id = _actor(who)
-    with db.transaction() as tx:
-        found = services.find_request(tx, code, who)
-        if found is None:
-            return _not_found(code[:40])
-        services.erase_phone(tx, found, actor_kind=actor_kind, actor_id=actor_id)
-        shown = codes.display(found.code)
-    return redirect(url_for("help.status", code=shown, fait="numero-efface"), code=303)
+    return _on_request(code, services.erase_phone, "numero-efface")
 
 
 # --- Routing rules (admins of the platform) ---
