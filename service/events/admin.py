@@ -18,6 +18,7 @@ from service.events import services
 from service.events.dates import input_value, when
 from service.events.models import Event
 from service.events.schemas import KINDS
+from service.form_errors import field_errors
 from service.i18n import NAMES, languages
 from service.identity import Identity, current, requires
 from service.schools.services import schools_of
@@ -64,16 +65,7 @@ def _values_of(event: Event) -> dict[str, Any]:
 
 
 def _flat(messages: Any) -> dict[str, list[str]]:
-    """marshmallow's messages as {field: [text]}, ready for the error summary."""
-    if not isinstance(messages, dict):
-        return {"title": [str(messages)]}
-    out: dict[str, list[str]] = {}
-    for field, value in messages.items():
-        if isinstance(value, dict):  # a list field reports per index
-            out[field] = [str(m) for inner in value.values() for m in inner]
-        else:
-            out[field] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return out
+    return field_errors(messages, whole_form_field="title")
 
 
 def _form(who: Identity, *, event: Event | None, values: dict[str, Any],

@@ -31,6 +31,7 @@ from service.events import services as events
 from service.events.dates import when
 from service.events.models import Event
 from service.events.schemas import KINDS
+from service.form_errors import field_errors
 from service.i18n import NAMES, languages, text_direction
 from service.identity import Identity, current, requires
 from service.schools.services import public_link
@@ -103,16 +104,7 @@ def _teacher() -> tuple[Identity, str]:
 
 
 def _flat(messages: Any) -> dict[str, list[str]]:
-    """marshmallow's messages as {field: [text]}, ready for the error summary."""
-    if not isinstance(messages, dict):
-        return {"_": [str(messages)]}
-    out: dict[str, list[str]] = {}
-    for name, value in messages.items():
-        if isinstance(value, dict):  # a list field reports per index
-            out[name] = [str(m) for inner in value.values() for m in inner]
-        else:
-            out[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
-    return out
+    return field_errors(messages, whole_form_field="_")
 
 
 def _stage_ids() -> list[str]:
