@@ -60,7 +60,8 @@ body{{font-family:system-ui,sans-serif;margin:0;background:#eef1f5;color:#1b1b1f
 header{{background:#263238;color:#fff;padding:.5rem 1rem}}
 ul{{list-style:none;display:flex;flex-wrap:wrap;gap:.5rem;padding:0 1rem}}
 a.persona{{display:inline-flex;align-items:center;box-sizing:border-box;padding:.6rem .9rem;
-background:#fff;border:2px solid #1d4f91;border-radius:.4rem;color:#1d4f91;text-decoration:none;min-height:44px}}
+background:#fff;border:2px solid #1d4f91;border-radius:.4rem;color:#1d4f91;text-decoration:none;
+min-height:44px}}
 iframe{{width:100%;height:80vh;border:0;background:#fff}}</style></head>
 <body><header><strong>Plateforme d'essai</strong> — Collège Jean Moulin, classe de 5e B</header>
 <main><p style="padding:0 1rem">Choisissez qui ouvre Relais :</p><ul>{buttons}</ul>
