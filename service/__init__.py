@@ -21,7 +21,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
 
-    from service import cli, csrf, db, errors, i18n, ratelimit, security
+    from service import (
+        cli,
+        csrf,
+        db,
+        errors,
+        i18n,
+        language_switch,
+        pictos,
+        ratelimit,
+        security,
+        sessions,
+    )
     from service.admin import views as admin_views
     from service.api import admin as api_admin
     from service.api import views as api_views
@@ -41,7 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from service.volunteers import views as volunteers_views
 
     db.init_app(app)
+    sessions.init_app(app)
     i18n.init_app(app)
+    pictos.init_app(app)
+    language_switch.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)

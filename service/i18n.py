@@ -6,8 +6,12 @@ then French.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
+
+from service import template_i18n
 
 RTL = frozenset({"ar", "he", "fa", "ur"})
 
@@ -40,9 +44,23 @@ def text_direction() -> str:
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
+    template_i18n.init_app(app)
     app.jinja_env.globals.update(
         text_direction=text_direction,
         language_names=NAMES,
         languages=languages,
         current_locale=lambda: str(get_locale()),
     )
+    app.context_processor(_page_language)
+
+
+def _page_language() -> dict[str, Any]:
+    """The page's language, settled once when rendering starts (also under
+    ``force_locale``): its catalogue for ``_``, its code, its direction."""
+    code = str(get_locale())
+    direction = "rtl" if code in RTL else "ltr"
+    return {
+        template_i18n.CATALOGUE: get_translations(),
+        "current_locale": lambda: code,
+        "text_direction": lambda: direction,
+    }

@@ -126,14 +126,11 @@ def _admin() -> Identity:
     return who
 
 
-@bp.app_context_processor
-def _admin_entries() -> dict[str, Any]:
-    def admin_entries() -> list[tuple[str, str, str, str]]:
-        found = current_app.view_functions
-        return [(url_for(endpoint), str(label), str(hint), picto)
-                for endpoint, label, hint, picto in ENTRIES if endpoint in found]
-
-    return {"admin_entries": admin_entries}
+@bp.app_template_global()
+def admin_entries() -> list[tuple[str, str, str, str]]:
+    found = current_app.view_functions
+    return [(url_for(endpoint), str(label), str(hint), picto)
+            for endpoint, label, hint, picto in ENTRIES if endpoint in found]
 
 
 @bp.get("")

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from lti.errors import LtiError
@@ -92,6 +92,12 @@ def forget_registrations() -> None:
     current_app.extensions.pop("relais_registrations", None)
 
 
+# Built once: building a statement cost more than running it.
+_USE_NONCE = insert(LtiNonce.__table__)
+_PURGE_NONCES = delete(LtiNonce.__table__).where(
+    LtiNonce.__table__.c.expires_at < bindparam("now"))
+
+
 class SqlNonceStore:
     """Nonces are minted signed (``login_tokens``); using one is a single INSERT of its hash.
 
@@ -118,11 +124,10 @@ class SqlNonceStore:
         }
         try:
             with db.engine().begin() as connection:
-                connection.execute(insert(LtiNonce.__table__), row)
+                connection.execute(_USE_NONCE, row)
                 self._count += 1
                 if self._count % self.PURGE_EVERY == 0:
-                    connection.execute(delete(LtiNonce.__table__).where(
-                        LtiNonce.__table__.c.expires_at < now))
+                    connection.execute(_PURGE_NONCES, {"now": now})
         except IntegrityError:
             return NonceOutcome.REPLAYED
         return NonceOutcome.CONSUMED

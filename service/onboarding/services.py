@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from service.onboarding.models import WizardProgress, WizardTools
@@ -72,12 +72,30 @@ def set_tools(tx: Session, platform_id: int, tools: Collection[str]) -> None:
 # --- progress ---
 
 
+# Built once: every parent home page reads it, and building it cost more than running it.
+_PROGRESS = select(WizardProgress).where(WizardProgress.platform_id == bindparam("platform_id"),
+                                         WizardProgress.user_id == bindparam("user_id"))
+
+
 def find_progress(db: Session, platform_id: int, user_id: str) -> WizardProgress | None:
-    return db.scalar(
-        select(WizardProgress).where(
-            WizardProgress.platform_id == platform_id, WizardProgress.user_id == user_id
-        )
-    )
+    return db.scalar(_PROGRESS, {"platform_id": platform_id, "user_id": user_id})
+
+
+_PROGRESS_COLUMNS = WizardProgress.__table__.c
+_PROGRESS_READ = select(
+    _PROGRESS_COLUMNS.current_step, _PROGRESS_COLUMNS.device, _PROGRESS_COLUMNS.email_choice,
+    _PROGRESS_COLUMNS.done_steps, _PROGRESS_COLUMNS.skipped_steps,
+).where(_PROGRESS_COLUMNS.platform_id == bindparam("platform_id"),
+        _PROGRESS_COLUMNS.user_id == bindparam("user_id"))
+
+
+def peek_progress(db: Session, platform_id: int, user_id: str) -> WizardProgress | None:
+    """A copy of the parent's progress for reading only (never attached to ``db``): for the
+    home page's "resume" line, a plain row read costs a third of an ORM load."""
+    row = db.connection().execute(
+        _PROGRESS_READ, {"platform_id": platform_id, "user_id": user_id}
+    ).first()
+    return None if row is None else WizardProgress(**row._mapping)
 
 
 def branch_of(progress: WizardProgress | None, tools: frozenset[str]) -> Branch:

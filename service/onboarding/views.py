@@ -306,11 +306,7 @@ def key_dates() -> Response:
 # --- the parent home: "Reprendre à l'étape N sur M" ---
 
 
-@bp.app_context_processor
-def _resume() -> dict[str, Any]:
-    return {"wizard_resume": wizard_resume}
-
-
+@bp.app_template_global()
 def wizard_resume() -> dict[str, Any] | None:
     """Where the signed-in parent stopped, for their home page; ``None`` when they have not
     started, have finished, or are not a parent. Read only when a template asks."""
@@ -318,9 +314,10 @@ def wizard_resume() -> dict[str, Any] | None:
     if who is None or who.audience != "parent" or not who.user_id:
         return None
     database = db.session()
-    tools = services.tools_for(database, who.platform_id)
-    where = services.where(services.find_progress(database, who.platform_id, who.user_id),
-                           tools)
+    progress = services.peek_progress(database, who.platform_id, who.user_id)
+    if progress is None:  # not started: no need for the platform's tools
+        return None
+    where = services.where(progress, services.tools_for(database, who.platform_id))
     if where is None or where.finished:
         return None
     return {"number": where.number, "total": where.total,

@@ -8,7 +8,6 @@ tenant, found by its slug only, and the pages ask for nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import get_locale
@@ -41,10 +40,10 @@ TOPIC_PICTOS = {
 }
 
 
-@bp.app_context_processor
-def _endpoints() -> dict[str, Any]:
+@bp.app_template_global()
+def has_endpoint(name: str) -> bool:
     """Templates link to another feature only once it exists: no dead link."""
-    return {"has_endpoint": lambda name: name in current_app.view_functions}
+    return name in current_app.view_functions
 
 
 def _topic_or_404(topic: str) -> str:

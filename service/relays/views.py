@@ -15,7 +15,6 @@ the same 404 as an id that does not exist.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -94,7 +93,7 @@ def _sign_in(relay: Relay, access_id: int) -> None:
     lang = session.get("lang")
     session.clear()
     session.permanent = True
-    session["who"] = asdict(identity)
+    session["who"] = identity.stored()
     session["relay"] = {"relay_id": relay.id, "access_id": access_id}
     if lang:
         session["lang"] = lang

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from service import db
@@ -44,6 +44,18 @@ class ClassView:
     contact: str = ""
 
 
+# The two reads of every parent's launch, built once: building a statement cost more than
+# running it, and going through the ORM's identity map more than both.
+_SETTINGS = ClassSettings.__table__.c
+_CLASS_VIEW = select(_SETTINGS.enabled, _SETTINGS.topics, _SETTINGS.hidden_stages,
+                     _SETTINGS.contact).where(_SETTINGS.platform_id == bindparam("platform_id"),
+                                              _SETTINGS.class_id == bindparam("class_id"))
+_VISITS = ClassVisit.__table__.c
+_VISIT = select(_VISITS.id, _VISITS.children_ids).where(
+    _VISITS.platform_id == bindparam("platform_id"), _VISITS.class_id == bindparam("class_id"),
+    _VISITS.user_id == bindparam("user_id"))
+
+
 def settings_of(platform_id: int, class_id: str) -> ClassSettings | None:
     return db.session().scalar(
         select(ClassSettings).where(
@@ -54,7 +66,9 @@ def settings_of(platform_id: int, class_id: str) -> ClassSettings | None:
 
 def class_view(platform_id: int, class_id: str | None) -> ClassView:
     """What the parents' pages of this class show: for the parents' and the wizard's pages."""
-    row = settings_of(platform_id, class_id) if class_id else None
+    row = db.session().connection().execute(
+        _CLASS_VIEW, {"platform_id": platform_id, "class_id": class_id}
+    ).first() if class_id else None
     if row is None:
         return ClassView()
     topics = tuple(t for t in TOPICS if row.topics is None or t in row.topics)
@@ -132,13 +146,9 @@ def record_visit(platform_id: int, class_id: str, user_id: str,
                  children_ids: Sequence[str]) -> None:
     """Remember that this parent opened Relais from this class (once; children refreshed)."""
     children = sorted({c for c in children_ids if c and len(c) <= 255})[:20]
-    found = db.session().scalar(
-        select(ClassVisit).where(
-            ClassVisit.platform_id == platform_id,
-            ClassVisit.class_id == class_id,
-            ClassVisit.user_id == user_id,
-        )
-    )
+    found = db.session().connection().execute(
+        _VISIT, {"platform_id": platform_id, "class_id": class_id, "user_id": user_id}
+    ).first()
     if found is not None and (not children or found.children_ids == children):
         return
     try:

@@ -54,15 +54,12 @@ def _locale() -> str:
     return str(get_locale() or content.DEFAULT_LOCALE)
 
 
-@bp.app_context_processor
-def _figures() -> dict[str, Any]:
-    def event_tallies(days: int) -> tallies.Totals:
-        """For the admin's figures page: what was counted at the platform's events that
-        started in the last ``days`` days."""
-        since = datetime.now(UTC) - timedelta(days=days)
-        return tallies.totals(db.session(), who().platform_id, since)
-
-    return {"event_tallies": event_tallies}
+@bp.app_template_global()
+def event_tallies(days: int) -> tallies.Totals:
+    """For the admin's figures page: what was counted at the platform's events that started
+    in the last ``days`` days."""
+    since = datetime.now(UTC) - timedelta(days=days)
+    return tallies.totals(db.session(), who().platform_id, since)
 
 
 # --- briefings -------------------------------------------------------------------------------
