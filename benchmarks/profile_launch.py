@@ -27,7 +27,7 @@ from benchmarks._tokens import launch_claims, sign
 
 BASE = "http://localhost:5000"
 CALLS = 50
-ROUNDS = 8
+ROUNDS = int(__import__("os").environ.get("PROFILE_ROUNDS", "8"))
 STEPS = ("login", "launch", "home")
 
 

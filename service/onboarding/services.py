@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from service.onboarding.models import WizardProgress, WizardTools
@@ -89,10 +90,11 @@ _PROGRESS_READ = select(
         _PROGRESS_COLUMNS.user_id == bindparam("user_id"))
 
 
-def peek_progress(db: Session, platform_id: int, user_id: str) -> WizardProgress | None:
-    """A copy of the parent's progress for reading only (never attached to ``db``): for the
+def peek_progress(connection: Connection, platform_id: int,
+                  user_id: str) -> WizardProgress | None:
+    """A copy of the parent's progress for reading only (attached to no session): for the
     home page's "resume" line, a plain row read costs a third of an ORM load."""
-    row = db.connection().execute(
+    row = connection.execute(
         _PROGRESS_READ, {"platform_id": platform_id, "user_id": user_id}
     ).first()
     return None if row is None else WizardProgress(**row._mapping)

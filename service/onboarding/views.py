@@ -313,11 +313,10 @@ def wizard_resume() -> dict[str, Any] | None:
     who = current()
     if who is None or who.audience != "parent" or not who.user_id:
         return None
-    database = db.session()
-    progress = services.peek_progress(database, who.platform_id, who.user_id)
+    progress = services.peek_progress(db.connection(), who.platform_id, who.user_id)
     if progress is None:  # not started: no need for the platform's tools
         return None
-    where = services.where(progress, services.tools_for(database, who.platform_id))
+    where = services.where(progress, services.tools_for(db.session(), who.platform_id))
     if where is None or where.finished:
         return None
     return {"number": where.number, "total": where.total,

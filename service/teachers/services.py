@@ -66,7 +66,7 @@ def settings_of(platform_id: int, class_id: str) -> ClassSettings | None:
 
 def class_view(platform_id: int, class_id: str | None) -> ClassView:
     """What the parents' pages of this class show: for the parents' and the wizard's pages."""
-    row = db.session().connection().execute(
+    row = db.connection().execute(
         _CLASS_VIEW, {"platform_id": platform_id, "class_id": class_id}
     ).first() if class_id else None
     if row is None:
@@ -146,7 +146,7 @@ def record_visit(platform_id: int, class_id: str, user_id: str,
                  children_ids: Sequence[str]) -> None:
     """Remember that this parent opened Relais from this class (once; children refreshed)."""
     children = sorted({c for c in children_ids if c and len(c) <= 255})[:20]
-    found = db.session().connection().execute(
+    found = db.connection().execute(
         _VISIT, {"platform_id": platform_id, "class_id": class_id, "user_id": user_id}
     ).first()
     if found is not None and (not children or found.children_ids == children):
