@@ -1,4 +1,5 @@
-"""The database: one engine per app, one session (and one Core connection) per request, Alembic for the schema.
+"""The database: one engine per app, one session and one Core connection per request, Alembic
+for the schema.
 
 SQLite (WAL) in the instance folder is the embedded default; ``RELAIS_DATABASE_URL`` points at
 PostgreSQL when several instances share the data.

@@ -16,19 +16,20 @@ import secrets
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData
 
 from lti.oidc import LoginRequest
+from service.signing import Signed
 
 # What a relaunch at top level needs to start the same login again.
 _SAVED = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id",
           "lti_deployment_id", "lti_storage_target")
 
 
-def _serializer(salt: str) -> URLSafeTimedSerializer:
+def _serializer(salt: str) -> Signed:
     cache = current_app.extensions.setdefault("relais_login_serializers", {})
     if salt not in cache:
-        cache[salt] = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+        cache[salt] = Signed(current_app.config["SECRET_KEY"], salt=salt)
     return cache[salt]  # type: ignore[no-any-return]
 
 
