@@ -35,7 +35,7 @@ from service.directory.search import commune_key
 from service.errors import ServiceError, error_page
 from service.events.models import Event
 from service.privacy.models import as_utc, utcnow
-from service.ratelimit import configured, limiter
+from service.ratelimit import limited
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _token_key() -> str:
     return "api:" + tokens._hash(header) if header else "api-ip:" + (request.remote_addr or "")
 
 
-api_limit = limiter.limit(configured("API_RATE_LIMIT"), key_func=_token_key)
+api_limit = limited("API_RATE_LIMIT", key=_token_key)
 
 
 def token_required(view: F) -> F:

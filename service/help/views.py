@@ -39,7 +39,7 @@ from service.help.schemas import (
 )
 from service.i18n import NAMES, languages
 from service.identity import Identity, current, requires
-from service.ratelimit import configured, limiter
+from service.ratelimit import limited
 from service.schools.models import School
 from service.schools.public import school_or_404
 from service.topics import TOPICS, topic_label
@@ -49,15 +49,12 @@ for _command in commands:
     bp.cli.add_command(_command)
 
 # Every page that opens a request by its code shares one budget per address.
-lookup_limit = limiter.shared_limit(configured("HELP_LOOKUP_LIMIT"), scope="help-lookup")
+lookup_limit = limited("HELP_LOOKUP_LIMIT", scope="help-lookup")
 # Public submissions: the stored ones (and the honeypot's pretend ones) are few; the attempts,
 # valid or not, are bounded too.
-public_stored_limit = limiter.limit(
-    configured("HELP_PUBLIC_SUBMIT_LIMIT"),
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code == 303,
-)
-public_tries_limit = limiter.limit(configured("HELP_PUBLIC_TRIES_LIMIT"), methods=["POST"])
+public_stored_limit = limited("HELP_PUBLIC_SUBMIT_LIMIT", methods=["POST"],
+                              counts=lambda response: response.status_code == 303)
+public_tries_limit = limited("HELP_PUBLIC_TRIES_LIMIT", methods=["POST"])
 
 HIDDEN_FIELDS = ("step", "device")
 

@@ -35,7 +35,7 @@ from service.help.schemas import flat_errors
 from service.i18n import NAMES
 from service.identity import Identity, current, requires
 from service.platforms.models import Platform
-from service.ratelimit import configured, limiter
+from service.ratelimit import limited
 from service.relays import access, notify, services
 from service.relays.models import as_utc, utcnow
 from service.relays.schemas import HandOverSchema, NoteSchema, ReferSchema, StatusSchema
@@ -51,7 +51,7 @@ def _listen(state: Any) -> None:
     state.app.extensions.setdefault("help_listeners", []).append(notify.on_help_event)
 
 
-link_limit = limiter.limit(configured("RELAY_LINK_LIMIT"))
+link_limit = limited("RELAY_LINK_LIMIT")
 
 PARIS = ZoneInfo("Europe/Paris")
 # How a relay reads a status (the parent reads help's own words on the status page).
