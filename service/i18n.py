@@ -1,7 +1,7 @@
 """Languages: French first; Arabic right to left. The choice rides in the session.
 
 A parent picks a language with the switch; otherwise the launch's locale, then the browser's,
-then French.
+then French. Only the languages the person's platform offers are used (its admin chooses them).
 """
 
 from __future__ import annotations
@@ -26,16 +26,28 @@ NAMES = {
 
 
 def languages() -> list[str]:
+    """Every language this instance has (forms ask which one a parent speaks among them)."""
     return list(current_app.config["LANGUAGES"])
+
+
+def page_languages() -> tuple[str, ...]:
+    """The languages pages are offered in: the ones the signed-in person's platform chose
+    (its admin's settings), else all of the instance's."""
+    from service.admin.settings import offered_for
+    from service.identity import current
+
+    who = current()
+    return offered_for(who.platform_id) if who is not None else tuple(languages())
 
 
 def select_locale() -> str:
     if not has_request_context():  # the CLI speaks French, the default
         return "fr"
+    offered = page_languages()
     wanted = request.args.get("lang") or session.get("lang")
-    if wanted in languages():
+    if wanted in offered:
         return str(wanted)
-    return request.accept_languages.best_match(languages()) or "fr"
+    return request.accept_languages.best_match(offered) or offered[0]
 
 
 def text_direction() -> str:

@@ -14,14 +14,14 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
-from service.i18n import NAMES, languages
+from service.i18n import NAMES, page_languages
 
 _CURRENT = ' aria-current="true"'
 
 
 def language_switch() -> Markup:
     return _build(str(get_locale()), request.script_root, request.full_path.rstrip("?"),
-                  tuple(languages()))
+                  page_languages())
 
 
 @lru_cache(maxsize=1024)

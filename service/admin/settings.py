@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from plugin.context import AdapterSettings
 from service.admin.models import PlatformSettings
+from service.db import session as request_session
 from service.identity import Identity
 from service.platforms.models import Platform
 from service.privacy import audit
@@ -55,6 +56,23 @@ def offered_languages(db: Session, platform_id: int) -> list[str]:
     found = row(db, platform_id)
     chosen = [c for c in (found.languages.split(",") if found else []) if c in everything]
     return [c for c in everything if c in chosen] if chosen else everything
+
+
+def offered_for(platform_id: int) -> tuple[str, ...]:
+    """``offered_languages`` of the platform, kept 30 s: every page's language switch reads it.
+    A change made on another instance applies within that delay."""
+    cache: dict[int, tuple[float, tuple[str, ...]]] = current_app.extensions.setdefault(
+        "relais_offered_languages", {})
+    hit = cache.get(platform_id)
+    if hit is not None and time.monotonic() - hit[0] < _AUDIENCE_TTL:
+        return hit[1]
+    offered = tuple(offered_languages(request_session(), platform_id))
+    cache[platform_id] = (time.monotonic(), offered)
+    return offered
+
+
+def forget_offered_languages() -> None:
+    current_app.extensions.pop("relais_offered_languages", None)
 
 
 def platform_urls(db: Session, platform_id: int) -> dict[str, str]:

@@ -190,6 +190,7 @@ def settings() -> Any:
                                 400)
     if "name" in changed:
         forget_registrations()
+    platform_settings.forget_offered_languages()
     flash(_("Les réglages sont enregistrés.") if changed else _("Rien n'a changé."))
     return redirect(url_for("admin.settings"), code=303)
 

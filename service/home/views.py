@@ -6,7 +6,7 @@ import re
 
 from flask import Blueprint, Response, redirect, render_template, request, session
 
-from service.i18n import languages
+from service.i18n import page_languages
 from service.identity import current, requires
 
 bp = Blueprint("home", __name__)
@@ -36,7 +36,7 @@ def home() -> str:
 def language() -> Response:
     """Works without JavaScript: a plain link per language, back to where the person was."""
     wanted = request.args.get("to", "")
-    if wanted in languages():
+    if wanted in page_languages():
         session["lang"] = wanted
     target = request.args.get("next", "/home")
     # Only a local path: never an open redirect.

@@ -419,3 +419,23 @@ def test_the_journal_shows_this_platform_only_newest_first(
     assert "Établissement ajouté" in only.split('<ol class="admin-journal">')[1]
     assert "Réglages modifiés" not in only.split('<ol class="admin-journal">')[1]
     assert admin.get("/admin/journal?avant=abc&action=nope").status_code == 200
+
+
+def test_parents_see_only_the_languages_their_platform_offers(
+        app: Flask, admin: FlaskClient, launcher: LaunchHelper, platform: FakePlatform) -> None:
+    other = register_other(app)
+    saved = post(admin, "/admin/reglages", {**SETTINGS, "languages": ["fr", "ar"]})
+    assert saved.status_code == 303
+    parent = signed_in(app, launcher, "parent")
+    home = text(parent.get("/home"))
+    switch = home[home.index('class="langs"'):home.index("</nav>")]
+    assert 'hreflang="ar"' in switch and 'hreflang="fr"' in switch
+    assert 'hreflang="en"' not in switch and 'hreflang="tr"' not in switch
+    # A language the platform does not offer is neither taken by the switch nor by ?lang=.
+    parent.get("/lang?to=en")
+    assert 'lang="fr"' in text(parent.get("/home"))[:200]
+    assert '<html lang="fr"' in text(parent.get("/home?lang=tr"))
+    assert '<html lang="ar"' in text(parent.get("/home?lang=ar"))
+    # Another platform's parents keep every language.
+    elsewhere = signed_in(app, launcher, "parent", fake=other)
+    assert 'hreflang="tr"' in text(elsewhere.get("/home"))
