@@ -7,7 +7,9 @@ What Relais keeps about a parent, and so what these functions reach:
   (``class_visit``, the teachers' count of families reached), when those features are part
   of the instance (``PERSONAL_ROWS``);
 - the notifications' outbox: messages to their number, and about their requests;
-- their volunteer profile, if they signed up as a parent ressource (erased on request only);
+- their volunteer profile, if they signed up as a parent ressource, with the relay it made and
+  that relay's links (erased on request only, by ``service.volunteers.services.leave``: the
+  requests the relay held go back to whoever else has them, else to the platform's admins);
 - the audit log's pseudonyms of the person (rewritten on erasure).
 Nothing else holds a parent's data: events count "J'y serai" without a name, relays and
 schools are the helpers' public contacts.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,8 +31,9 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.admin.settings import retention_days
+from service.directory.models import split_values
 from service.help import codes as help_codes
-from service.help.models import HelpRequest, HelpRequestEvent
+from service.help.models import TARGET_RELAY, HelpAssignment, HelpRequest, HelpRequestEvent
 from service.identity import Identity
 from service.platforms.models import Platform
 from service.privacy import audit
@@ -53,9 +56,18 @@ class PersonalRows:
     fields: tuple[str, ...]  # what the export shows
     person: str = "user_id"
     purged: bool = True  # removed by the retention purge too (not only on request)
+    # The feature's own way to erase one row and what hangs on it, as (module, function):
+    # ``function(db, row, *, now) -> int`` in the caller's transaction (the int: requests
+    # handed back to someone else). Without it, the row is deleted.
+    erased_by: tuple[str, str] | None = None
+    # More to export with each row: ``more(db, row) -> dict`` (what hangs on the row).
+    more: Callable[[Session, Any], dict[str, Any]] | None = None
 
     def load(self) -> Any | None:
         return _model(self.module, self.model)
+
+    def eraser(self) -> Callable[..., int] | None:
+        return _model(*self.erased_by) if self.erased_by else None
 
 
 def _model(module: str, name: str) -> Any | None:
@@ -63,6 +75,35 @@ def _model(module: str, name: str) -> Any | None:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError):
         return None
+
+
+def _volunteer_relay(db: Session, volunteer: Any) -> dict[str, Any]:
+    """The relay an approved volunteer became, and its links (never their tokens): the
+    volunteer's data too, which ``leave`` erases with them."""
+    from service.volunteers.services import relay_of
+
+    relay = relay_of(db, volunteer)
+    if relay is None:
+        return {"relay": None}
+    found: dict[str, Any] = {
+        "kind": relay.kind, "name": relay.name, "phone": relay.phone or None,
+        "email": relay.email or None, "languages": split_values(relay.languages),
+        "summary": relay.summary, "active": relay.active, "updated_at": _when(relay.updated_at),
+        # How many requests they hold now; the requests are other parents' data.
+        "requests_held": db.scalar(select(func.count()).select_from(HelpAssignment).where(
+            HelpAssignment.platform_id == relay.platform_id,
+            HelpAssignment.target == TARGET_RELAY, HelpAssignment.relay_id == relay.id,
+            HelpAssignment.ended_at.is_(None))) or 0,
+    }
+    access = _model("service.relays.models", "RelayAccess")
+    if access is not None:
+        found["links"] = [
+            {"kind": a.kind, "created_at": _when(a.created_at), "expires_at": _when(a.expires_at),
+             "revoked_at": _when(a.revoked_at), "last_used_at": _when(a.last_used_at)}
+            for a in db.scalars(select(access).where(access.platform_id == relay.platform_id,
+                                                     access.relay_id == relay.id)
+                                .order_by(access.id))]
+    return {"relay": found}
 
 
 PERSONAL_ROWS = (
@@ -74,11 +115,12 @@ PERSONAL_ROWS = (
     PersonalRows("class_visits", "service.teachers.models", "ClassVisit", "first_seen",
                  ("class_id", "children_ids", "first_seen")),
     # A parent who volunteers as a parent ressource: erased on request, never by age (an
-    # active volunteer's profile does not expire). The directory entry an admin made from it
-    # is the admin's to remove.
+    # active volunteer's profile does not expire). Erasing them is their leaving: their
+    # relay, its links and routing go too, and what they held goes back to someone else.
     PersonalRows("volunteer", "service.volunteers.models", "Volunteer", "updated_at",
                  ("first_name", "languages", "moments", "at_ease", "phone", "consent_at",
-                  "status", "created_at", "updated_at"), purged=False),
+                  "status", "created_at", "approved_at", "updated_at"), purged=False,
+                 erased_by=("service.volunteers.services", "leave"), more=_volunteer_relay),
 )
 # The notifications' outbox: an SMS to a parent holds their number and what it said; every
 # message about a request names it in ``ref`` ("help_request:<id>:...").
@@ -175,11 +217,13 @@ def _request_data(db: Session, request: HelpRequest) -> dict[str, Any]:
     }
 
 
-def _row_data(row: Any, kind: PersonalRows) -> dict[str, Any]:
+def _row_data(db: Session, row: Any, kind: PersonalRows) -> dict[str, Any]:
     values = {}
     for name in kind.fields:
         value = getattr(row, name)
         values[name] = _when(value) if isinstance(value, datetime) else value
+    if kind.more is not None:
+        values.update(kind.more(db, row))
     return values
 
 
@@ -200,7 +244,7 @@ def export(db: Session, person: Person, *, who: Identity | None,
         "platform": platform.name if platform else None,
         "kept_for_days_after_last_change": retention_days(db, person.platform_id),
         "help_requests": [_request_data(db, r) for r in requests],
-        **{key: [_row_data(r, kinds[key]) for r in rows] for key, rows in others.items()},
+        **{key: [_row_data(db, r, kinds[key]) for r in rows] for key, rows in others.items()},
         "messages_sent_to_you": [
             {"channel": m.channel, "to": m.recipient, "text": m.body, "status": m.status,
              "queued_at": _when(m.created_at), "sent_at": _when(m.sent_at)}
@@ -251,12 +295,15 @@ class Erased:
     audit_entries: int
     volunteer: int = 0
     messages: int = 0
+    handed_back: int = 0  # requests their relay held, back with someone else or the admins
 
     def __str__(self) -> str:
         said = (f"{self.help_requests} demande(s), {self.wizard_progress} parcours, "
                 f"{self.class_visits} visite(s) de classe, ")
         if self.volunteer:
             said += "sa fiche de parent ressource, "
+            if self.handed_back:
+                said += f"{self.handed_back} demande(s) suivie(s) rendue(s) à l'établissement, "
         if self.messages:
             said += f"{self.messages} message(s) envoyé(s), "
         return said + f"{self.audit_entries} ligne(s) du journal anonymisée(s)"
@@ -265,17 +312,26 @@ class Erased:
 def erase(db: Session, person: Person, *, who: Identity | None,
           now: datetime | None = None) -> Erased:
     """Remove everything about ``person`` in the caller's transaction: their requests (with
-    trail and assignments), their wizard progress, their id in other requests' trails; the
-    audit log keeps that an erasure happened, never whose."""
+    trail and assignments), their wizard progress, their volunteer profile (they leave, with
+    their relay: ``service.volunteers.services.leave``), their id in other requests' trails;
+    the audit log keeps that an erasure happened, never whose."""
     now = now or utcnow()
     requests = _requests_of(db, person)
     others = _rows_of(db, person)
     messages = _forget_messages(db, person, requests)
     for request in requests:
         db.delete(request)
-    for rows in others.values():
-        for row in rows:
-            db.delete(row)
+    erasers: list[tuple[Callable[..., int], Any]] = []
+    for kind in PERSONAL_ROWS:
+        eraser = kind.eraser()
+        for row in others.get(kind.key, []):
+            if eraser is None:
+                db.delete(row)
+            else:
+                erasers.append((eraser, row))
+    # Their own requests are gone first: nothing of theirs is handed back to anyone.
+    db.flush()
+    handed_back = sum(eraser(db, row, now=now) for eraser, row in erasers)
     anonymised = 0
     if person.user_id:
         db.execute(update(HelpRequestEvent)
@@ -288,7 +344,7 @@ def erase(db: Session, person: Person, *, who: Identity | None,
                                                                             key))
     result = Erased(len(requests), len(others.get("wizard_progress", [])),
                     len(others.get("class_visits", [])), anonymised,
-                    len(others.get("volunteer", [])), messages)
+                    len(others.get("volunteer", [])), messages, handed_back)
     db.flush()
     audit.record(db, person.platform_id, "personal_data_erased", who=who,
                  actor_kind=None if who else "system", target=audit.ERASED, detail=str(result),
