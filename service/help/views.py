@@ -42,6 +42,7 @@ from service.identity import Identity, current, requires
 from service.ratelimit import limited
 from service.schools.models import School
 from service.schools.public import school_or_404
+from service.teachers.services import class_view
 from service.topics import TOPICS, topic_label
 
 bp = Blueprint("help", __name__, cli_group=None)
@@ -88,7 +89,8 @@ def _initial(args: MultiDict[str, str]) -> dict[str, Any]:
 
 def _render_callback(*, action: str, values: dict[str, Any], errors: dict[str, list[str]],
                      preview: bool = False, preview_checked: bool = False,
-                     school: School | None = None, status: int = 200) -> tuple[str, int]:
+                     school: School | None = None, contact: str = "",
+                     status: int = 200) -> tuple[str, int]:
     topic_options = [(code, str(label)) for code, label in TOPICS.items()]
     if values.get("topic") not in TOPICS:
         topic_options.insert(0, ("", _("Choisissez")))
@@ -105,6 +107,7 @@ def _render_callback(*, action: str, values: dict[str, Any], errors: dict[str, l
         language_options=[(code, NAMES.get(code, code)) for code in languages()],
         moment_options=[(m, str(services.MOMENT_LABELS[m])) for m in MOMENTS],
         retention_days=int(current_app.config["RETENTION_DAYS"]),
+        contact=contact,
     )
     return html, status
 
@@ -153,17 +156,19 @@ def callback() -> Any:
     assert who is not None  # guaranteed by @requires
     preview = who.audience != "parent"
     action = url_for("help.callback")
+    # Where "Je bloque ici" in the wizard leads: the class's own contact is offered too.
+    contact = class_view(who.platform_id, who.class_id).contact
     if request.method == "GET":
         return _render_callback(action=action, values=_initial(request.args), errors={},
-                                preview=preview)
+                                preview=preview, contact=contact)
     values, data, errors = _validate(request.form)
     if errors:
         return _render_callback(action=action, values=values, errors=errors, preview=preview,
-                                status=400)
+                                contact=contact, status=400)
     if preview:
         # A teacher or an admin sees that the form works; nothing is sent or stored.
         return _render_callback(action=action, values=values, errors={}, preview=True,
-                                preview_checked=True)
+                                preview_checked=True, contact=contact)
     with db.transaction() as tx:
         created = services.create_request(
             tx,

@@ -2,7 +2,9 @@
 
 A *stage* is a moment of the path ("install the app"); a *step* is what is shown at that stage
 on one branch (``install-android-pronote``). The branch is what the parent answered (device,
-email address) and what their platform uses (Pronote, the ENT's own app, EduConnect).
+email address), what their platform uses (Pronote, the ENT's own app, EduConnect) and which
+stages the teacher of their class hid (``ClassSettings.hidden_stages``): a hidden stage is not
+on the path at all, so the numbers "étape N sur M" count only the stages shown.
 
 Stage ids appear in URLs and in the progress table; step ids name the content files and go
 into help requests (``help_request.step``), so both stay short slugs. This module knows neither
@@ -32,6 +34,9 @@ class Branch:
     device: str | None = None  # None: not answered (or skipped)
     email: str | None = None
     tools: frozenset[str] = DEFAULT_TOOLS
+    # Stage ids the class's teacher hid. A hidden choice stage is an answer never given (as
+    # when it is passed): the steps after it take their form for "not answered".
+    hidden: frozenset[str] = frozenset()
 
     @property
     def app(self) -> str:
@@ -114,9 +119,12 @@ def stage(stage_id: str) -> Stage | None:
 
 
 def path(branch: Branch) -> tuple[PathStep, ...]:
-    """The steps of this branch, in order; ``DONE`` is not one of them."""
+    """The steps of this branch, in order, without the hidden ones; ``DONE`` is not one of
+    them."""
     found: list[PathStep] = []
     for s in STAGES:
+        if s.id in branch.hidden:
+            continue
         step = s.step_for(branch)
         if step is not None:
             found.append(PathStep(stage=s, step=step, number=len(found) + 1))
@@ -136,10 +144,19 @@ def next_stage(branch: Branch, after: str, done: Collection[str] = ()) -> str:
     return next((i for i in ids[start:] if i not in done), DONE)
 
 
+def shown_after(branch: Branch, stage_id: str | None) -> str:
+    """The first stage this branch shows after ``stage_id`` in the path's order, whether
+    ``stage_id`` is shown or not (``None``: from the beginning); ``DONE`` when none follows.
+    Where the URL of a hidden stage leads."""
+    later = STAGE_IDS if stage_id is None else STAGE_IDS[STAGE_IDS.index(stage_id) + 1:]
+    shown = {p.stage.id for p in path(branch)}
+    return next((s for s in later if s in shown), DONE)
+
+
 def previous_stage(branch: Branch, stage_id: str) -> str | None:
     ids = [p.stage.id for p in path(branch)]
     if stage_id == DONE:
-        return ids[-1]
+        return ids[-1] if ids else None  # a class may hide every stage
     index = ids.index(stage_id) if stage_id in ids else 0
     return ids[index - 1] if index > 0 else None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select
@@ -100,16 +100,19 @@ def peek_progress(connection: Connection, platform_id: int,
     return None if row is None else WizardProgress(**row._mapping)
 
 
-def branch_of(progress: WizardProgress | None, tools: frozenset[str]) -> Branch:
+def branch_of(progress: WizardProgress | None, tools: frozenset[str],
+              hidden: frozenset[str] = frozenset()) -> Branch:
+    """The parent's branch; ``hidden``: the stages their class's teacher hid."""
     if progress is None:
-        return Branch(tools=tools)
-    return Branch(device=progress.device, email=progress.email_choice, tools=tools)
+        return Branch(tools=tools, hidden=hidden)
+    return Branch(device=progress.device, email=progress.email_choice, tools=tools,
+                  hidden=hidden)
 
 
 def _answer(branch: Branch, choice: str, value: str) -> Branch:
     if choice == "device":
-        return Branch(device=value, email=branch.email, tools=branch.tools)
-    return Branch(device=branch.device, email=value, tools=branch.tools)
+        return replace(branch, device=value)
+    return replace(branch, email=value)
 
 
 def advance(branch: Branch, stage_id: str, action: str, answer: str | None,
@@ -145,15 +148,18 @@ def advance(branch: Branch, stage_id: str, action: str, answer: str | None,
 
 
 def record(tx: Session, platform_id: int, user_id: str, tools: frozenset[str], stage_id: str,
-           action: str, answer: str | None = None) -> WizardProgress:
-    """Apply one press of a step's button to this parent's progress (created on the first)."""
+           action: str, answer: str | None = None,
+           hidden: frozenset[str] = frozenset()) -> WizardProgress:
+    """Apply one press of a step's button to this parent's progress (created on the first).
+    The next stage is one their class shows: ``hidden`` are the stages its teacher hid."""
     progress = find_progress(tx, platform_id, user_id)
     if progress is None:
         progress = WizardProgress(platform_id=platform_id, user_id=user_id, current_step=FIRST,
                                   done_steps="", skipped_steps="")
         tx.add(progress)
     branch, following, done, skipped = advance(
-        branch_of(progress, tools), stage_id, action, answer, progress.done, progress.skipped
+        branch_of(progress, tools, hidden), stage_id, action, answer, progress.done,
+        progress.skipped
     )
     progress.device, progress.email_choice = branch.device, branch.email
     progress.current_step = following
@@ -190,15 +196,19 @@ class Where:
         return self.stage == DONE
 
 
-def where(progress: WizardProgress | None, tools: frozenset[str]) -> Where | None:
-    """``None`` before the first answer."""
+def where(progress: WizardProgress | None, tools: frozenset[str],
+          hidden: frozenset[str] = frozenset()) -> Where | None:
+    """``None`` before the first answer. Number and total count only the stages shown to the
+    parent's class (``hidden``: the ones its teacher hid)."""
     if progress is None:
         return None
-    branch = branch_of(progress, tools)
+    branch = branch_of(progress, tools, hidden)
     steps = path(branch)
     here = find(branch, progress.current_step)
-    if progress.current_step == DONE:
+    if progress.current_step == DONE or not steps:
         return Where(DONE, len(steps), len(steps))
-    if here is None:  # a stage this branch no longer has: the first one not done yet
+    if here is None:
+        # A stage this branch no longer has (another answer, or the teacher hid it since):
+        # the first one not done yet.
         here = find(branch, next_stage(branch, "", progress.done)) or steps[0]
     return Where(here.stage.id, here.number, len(steps))

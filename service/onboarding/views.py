@@ -10,6 +10,8 @@ Routes (blueprint ``onboarding``):
 
 A parent's progress is kept on the server (platform + LTI ``sub``). Teachers and admins see
 the same pages as a preview: nothing is stored, their answers ride in the query string.
+The class's settings (``service.teachers``) shape the path of everyone launched from it,
+previews included: the stages its teacher hid are left out, and its contact is shown.
 """
 
 from __future__ import annotations
@@ -44,16 +46,17 @@ from service.onboarding.path import (
     DEVICES,
     DONE,
     EMAIL_CHOICES,
-    FIRST,
     Branch,
     PathStep,
     find,
     path,
     previous_stage,
+    shown_after,
     stage,
 )
 from service.onboarding.schemas import AnswerSchema
 from service.parents.links import platform_links
+from service.teachers.services import class_view
 
 bp = Blueprint("onboarding", __name__, url_prefix="/pas-a-pas", cli_group=None)
 bp.cli.add_command(wizard)
@@ -83,6 +86,7 @@ class Visit:
     current: str | None  # the stage to resume; None before the first answer
     done: frozenset[str]
     skipped: frozenset[str]
+    contact: str  # how to reach the class's team, in the teacher's words; "" when unset
 
     @property
     def preview(self) -> bool:
@@ -112,19 +116,22 @@ def _visit() -> Visit:
     assert who is not None  # guaranteed by @requires
     database = db.session()
     tools = services.tools_for(database, who.platform_id)
+    settings = class_view(who.platform_id, who.class_id)
+    hidden = settings.hidden_stages
     if who.audience == "parent" and who.user_id:
         progress = services.find_progress(database, who.platform_id, who.user_id)
-        where = services.where(progress, tools)
+        where = services.where(progress, tools, hidden)
         return Visit(
-            who=who, keeps=True, tools=tools, branch=services.branch_of(progress, tools),
+            who=who, keeps=True, tools=tools, branch=services.branch_of(progress, tools, hidden),
             current=where.stage if where else None,
             done=progress.done if progress else frozenset(),
             skipped=progress.skipped if progress else frozenset(),
+            contact=settings.contact,
         )
     branch = Branch(device=_arg("device", DEVICES), email=_arg("email", EMAIL_CHOICES),
-                    tools=tools)
+                    tools=tools, hidden=hidden)
     return Visit(who=who, keeps=False, tools=tools, branch=branch, current=None,
-                 done=frozenset(), skipped=frozenset())
+                 done=frozenset(), skipped=frozenset(), contact=settings.contact)
 
 
 def _locale() -> str:
@@ -150,10 +157,27 @@ def _titles(visit: Visit) -> list[tuple[PathStep, str, str]]:
 
 def _on_path(visit: Visit, stage_id: str) -> PathStep | None:
     """The stage on this visitor's branch; ``None`` for a stage of another branch (the parent
-    changed an answer); the 404 page for a stage that does not exist."""
+    changed an answer) or one their class hides; the 404 page for a stage that does not
+    exist."""
     if stage(stage_id) is None:
         raise ServiceError("not_found", 404)
     return find(visit.branch, stage_id)
+
+
+def _elsewhere(visit: Visit, stage_id: str) -> str:
+    """Where a stage this visitor does not meet leads. A hidden one is passed over as if it
+    were not there (an old bookmark, a link shared by another class's parent); a stage of
+    another branch, or a hidden one with nothing shown after it, leads to the path's start."""
+    if stage_id in visit.branch.hidden:
+        following = shown_after(visit.branch, stage_id)
+        if following != DONE:
+            return _stage_url(following, visit.carry)
+    return url_for("onboarding.start", **visit.carry)
+
+
+def _first_url(branch: Branch, kept: dict[str, str]) -> str:
+    # The first stage the class shows: its teacher may have hidden the device question.
+    return _stage_url(shown_after(branch, None), kept)
 
 
 # --- pages ---
@@ -172,7 +196,8 @@ def start() -> str:
                  "title": here[1] if here else ""}
     return render_template(
         "onboarding/start.html", visit=visit, rows=rows, where=where,
-        first_url=_stage_url(FIRST, visit.carry), stage_url=lambda s: _stage_url(s, visit.carry),
+        first_url=_first_url(visit.branch, visit.carry),
+        stage_url=lambda s: _stage_url(s, visit.carry),
     )
 
 
@@ -209,7 +234,7 @@ def step(stage_id: str) -> Any:
     visit = _visit()
     here = _on_path(visit, stage_id)
     if here is None:
-        return redirect(url_for("onboarding.start", **visit.carry))
+        return redirect(_elsewhere(visit, stage_id))
     values = {"answer": visit.branch.answer(here.stage.choice)} if here.stage.choice else {}
     return _render_step(visit, here, values=values)
 
@@ -219,8 +244,8 @@ def step(stage_id: str) -> Any:
 def answer(stage_id: str) -> Any:
     visit = _visit()
     here = _on_path(visit, stage_id)
-    if here is None:
-        return redirect(url_for("onboarding.start", **visit.carry), code=303)
+    if here is None:  # nothing is recorded for a stage the visitor does not meet
+        return redirect(_elsewhere(visit, stage_id), code=303)
     choice = here.stage.choice
     try:
         data = AnswerSchema(choice, CHOICES.get(choice or "", ())).load(dict(request.form))
@@ -239,8 +264,10 @@ def answer(stage_id: str) -> Any:
             try:
                 with db.transaction() as tx:
                     progress = services.record(tx, visit.who.platform_id, visit.who.user_id,
-                                               visit.tools, stage_id, action, chosen)
-                    branch, following = (services.branch_of(progress, visit.tools),
+                                               visit.tools, stage_id, action, chosen,
+                                               visit.branch.hidden)
+                    branch, following = (services.branch_of(progress, visit.tools,
+                                                            visit.branch.hidden),
                                          progress.current_step)
                 break
             except IntegrityError:
@@ -286,7 +313,9 @@ def restart() -> Response:
         assert visit.who.user_id is not None
         with db.transaction() as tx:
             services.restart(tx, visit.who.platform_id, visit.who.user_id)
-    return redirect(url_for("onboarding.step", stage_id=FIRST), code=303)
+    # The answers are forgotten; what the platform uses and the class hides stays.
+    fresh = Branch(tools=visit.tools, hidden=visit.branch.hidden)
+    return redirect(_first_url(fresh, {}), code=303)
 
 
 @bp.get("/dates.ics")
@@ -314,9 +343,10 @@ def wizard_resume() -> dict[str, Any] | None:
     if who is None or who.audience != "parent" or not who.user_id:
         return None
     progress = services.peek_progress(db.connection(), who.platform_id, who.user_id)
-    if progress is None:  # not started: no need for the platform's tools
+    if progress is None:  # not started: no need for the platform's tools nor the class's
         return None
-    where = services.where(progress, services.tools_for(db.session(), who.platform_id))
+    where = services.where(progress, services.tools_for(db.session(), who.platform_id),
+                           class_view(who.platform_id, who.class_id).hidden_stages)
     if where is None or where.finished:
         return None
     return {"number": where.number, "total": where.total,
