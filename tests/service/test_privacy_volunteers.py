@@ -153,6 +153,8 @@ def _erase(app: Flask, launcher: LaunchHelper, by: str) -> str:
         parent = signed_in(app, launcher, "parent", sub=SUB)
         confirm = parent.get("/confidentialite/effacer")
         checked(confirm)
+        # The parent is told, before saying yes, that they stop volunteering.
+        assert "votre fiche de parent ressource" in text(confirm)
         erased = parent.post("/confidentialite/effacer", data={"csrf_token": csrf(parent)})
         assert erased.status_code == 200 and 'data-erased="yes"' in text(erased)
         return text(erased)
