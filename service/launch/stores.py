@@ -101,9 +101,8 @@ _PURGE_NONCES = delete(LtiNonce.__table__).where(
 class SqlNonceStore:
     """Nonces are minted signed (``login_tokens``); using one is a single INSERT of its hash.
 
-    The INSERT runs at SQLAlchemy Core level, on the request's connection (``db.connection``),
-    in its own short transaction committed at once: the ORM unit of work cost about a third
-    of the launch request for this one row.
+    The INSERT runs at SQLAlchemy Core level in its own short transaction, committed at once:
+    the ORM unit of work cost about a third of the launch request for this one row.
     """
 
     # One launch in this many also deletes the nonces that can no longer be valid.
@@ -123,16 +122,16 @@ class SqlNonceStore:
             "nonce_hash": hashlib.sha256(nonce.encode()).hexdigest(),
             "expires_at": now + float(current_app.config["LOGIN_TTL_SECONDS"]) + 60,
         }
-        connection = db.connection()
-        connection.commit()  # nothing of this request's may ride on the nonce's transaction
         try:
-            connection.execute(_USE_NONCE, row)
-            self._count += 1
-            if self._count % self.PURGE_EVERY == 0:
-                connection.execute(_PURGE_NONCES, {"now": now})
-            connection.commit()
+            # A connection of its own, committed at once: SQLite refuses (at once, whatever
+            # busy_timeout says) a write on a connection whose earlier reads of the request
+            # may hold an older snapshot; seen as "database is locked" under concurrent launches.
+            with db.engine().begin() as connection:
+                connection.execute(_USE_NONCE, row)
+                self._count += 1
+                if self._count % self.PURGE_EVERY == 0:
+                    connection.execute(_PURGE_NONCES, {"now": now})
         except IntegrityError:
-            connection.rollback()
             return NonceOutcome.REPLAYED
         return NonceOutcome.CONSUMED
 
