@@ -5,9 +5,12 @@ per launch.
 
 from __future__ import annotations
 
+import sys
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from flask import Flask
 
 from service.launch.tool_keys import rotate_keys, tool_key_set
@@ -65,6 +68,21 @@ def _kids(document: dict[str, list[dict[str, str]]]) -> list[str]:
     return [key["kid"] for key in document["keys"]]
 
 
+@pytest.fixture
+def short_gil_turns() -> Iterator[None]:
+    """Launches, key-set reads and rotations run here as threads of one interpreter. With the
+    default 5 ms GIL switch interval they convoy: a thread that holds SQLite's write lock waits
+    a full turn for the GIL after every SQLite call, so one rotation held the lock for seconds
+    (measured: 12 s of wall time for 0.13 s of CPU) and a launch waiting on it hit SQLite's
+    5 s busy timeout. Served by gunicorn's sync workers, each request has a process of its own
+    and no such convoy; shorter turns keep this test about rotations, not about the GIL."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.0005)
+    yield
+    sys.setswitchinterval(before)
+
+
+@pytest.mark.usefixtures("short_gil_turns")
 def test_tool_rotation_while_launches_run(app: Flask, runner, launcher: LaunchHelper):
     with app.app_context():
         first = tool_key_set()
