@@ -80,13 +80,12 @@ def session() -> Session:
 
 
 def connection() -> Connection:
-    """The request's Core connection, for the few statements every launch and parent page
-    runs (a nonce, a visit, a class's settings, wizard progress).
+    """The request's Core connection, for the reads every launch and parent page runs (a
+    visit, a class's settings, wizard progress), with statements built once.
 
     Prebuilt Core statements on one connection cost a fraction of going through an ORM
-    ``Session`` (its own checkout, identity map and close): on SQLite, reads hold no lock
-    between statements. Writes here commit at once with ``connection().commit()``; whatever is
-    left open is rolled back at teardown.
+    ``Session`` (its own checkout, identity map and close). It is for reads: writes go through
+    ``transaction()`` or a short connection of their own. Rolled back and closed at teardown.
     """
     if "db_connection" not in g:
         g.db_connection = current_app.extensions["relais_engine"].connect()

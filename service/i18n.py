@@ -50,8 +50,12 @@ def select_locale() -> str:
     return request.accept_languages.best_match(offered) or offered[0]
 
 
+def direction_of(code: str) -> str:
+    return "rtl" if code in RTL else "ltr"
+
+
 def text_direction() -> str:
-    return "rtl" if str(get_locale()) in RTL else "ltr"
+    return direction_of(str(get_locale()))
 
 
 def init_app(app: Flask) -> None:
@@ -70,7 +74,7 @@ def _page_language() -> dict[str, Any]:
     """The page's language, settled once when rendering starts (also under
     ``force_locale``): its catalogue for ``_``, its code, its direction."""
     code = str(get_locale())
-    direction = "rtl" if code in RTL else "ltr"
+    direction = direction_of(code)
     return {
         template_i18n.CATALOGUE: get_translations(),
         "current_locale": lambda: code,

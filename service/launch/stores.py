@@ -123,9 +123,8 @@ class SqlNonceStore:
             "expires_at": now + float(current_app.config["LOGIN_TTL_SECONDS"]) + 60,
         }
         try:
-            # A connection of its own, committed at once: SQLite refuses (at once, whatever
-            # busy_timeout says) a write on a connection whose earlier reads of the request
-            # may hold an older snapshot; seen as "database is locked" under concurrent launches.
+            # A connection of its own, committed at once: the request's (db.connection) is
+            # for reads.
             with db.engine().begin() as connection:
                 connection.execute(_USE_NONCE, row)
                 self._count += 1
