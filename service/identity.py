@@ -69,14 +69,21 @@ def sign_in(platform_id: int, platform_name: str, ctx: LaunchContext) -> Identit
         children_ids=tuple(ctx.children_ids),
         view=ctx.view,
     )
-    # A language the person chose themselves outlives the launch; else the platform's.
-    lang = session.get("lang") or ctx.locale
+    start_session(identity, fallback_lang=ctx.locale)
+    return identity
+
+
+def start_session(identity: Identity, *, fallback_lang: str | None = None,
+                  **extra: Any) -> None:
+    """A fresh session for ``identity`` (with ``extra`` keys beside it). A language the person
+    chose themselves outlives the sign-in; else ``fallback_lang`` (the platform's)."""
+    lang = session.get("lang") or fallback_lang
     session.clear()
     session.permanent = True
     session["who"] = identity.stored()
+    session.update(extra)
     if lang:
         session["lang"] = lang
-    return identity
 
 
 def current() -> Identity | None:

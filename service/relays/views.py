@@ -33,7 +33,7 @@ from service.help import services as help_services
 from service.help.models import HelpRequest
 from service.help.schemas import flat_errors
 from service.i18n import NAMES
-from service.identity import Identity, current, requires
+from service.identity import Identity, current, requires, start_session
 from service.platforms.models import Platform
 from service.ratelimit import limited
 from service.relays import access, notify, services
@@ -90,13 +90,7 @@ def _sign_in(relay: Relay, access_id: int) -> None:
         class_title="",
         link_id=None,
     )
-    lang = session.get("lang")
-    session.clear()
-    session.permanent = True
-    session["who"] = identity.stored()
-    session["relay"] = {"relay_id": relay.id, "access_id": access_id}
-    if lang:
-        session["lang"] = lang
+    start_session(identity, relay={"relay_id": relay.id, "access_id": access_id})
 
 
 @bp.get("/r/<token>")
