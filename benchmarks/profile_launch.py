@@ -5,12 +5,14 @@ temporary SQLite database, the platform's key set served from memory) through wh
 and prints the CPU time of each request (login GET, launch POST, home GET) next to Flask's
 hello world. ``python -m benchmarks.profile_launch launch`` (or ``login``, ``home``) also
 prints a cProfile of that request, on CPU time, by cumulative time; add ``tottime`` to sort
-by own time. Not part of ``make bench``: it explains its rows, it is not one of them.
+by own time; ``PROFILE_ROUNDS=30`` for steadier figures. Not part of ``make bench``: it
+explains its rows, it is not one of them.
 """
 
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
 import shutil
 import sys
@@ -27,7 +29,7 @@ from benchmarks._tokens import launch_claims, sign
 
 BASE = "http://localhost:5000"
 CALLS = 50
-ROUNDS = int(__import__("os").environ.get("PROFILE_ROUNDS", "8"))
+ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "8"))  # more rounds: steadier minima
 STEPS = ("login", "launch", "home")
 
 
